@@ -1,0 +1,51 @@
+"""Print jobs: makers see their printers' jobs; the coordinator sees and creates any."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from orchestrator.api.deps import ActingMaker, Coordinator, MakerOrCoordinator, RowId, SessionDep
+from orchestrator.services import jobs
+from orchestrator.tables import JobCreate, JobPublic, JobStatus
+
+router = APIRouter(prefix="/jobs", tags=["jobs"])
+
+
+@router.get("", response_model=list[JobPublic])
+def list_jobs(
+    session: SessionDep,
+    account: MakerOrCoordinator,
+    maker: ActingMaker,
+    status: JobStatus | None = None,
+) -> list[JobPublic]:
+    found = jobs.visible_jobs(session=session, account=account, maker=maker, status=status)
+    return [jobs.job_public(session=session, job=job) for job in found]
+
+
+@router.post("", response_model=JobPublic, status_code=201)
+def create_job(job_in: JobCreate, session: SessionDep, _coordinator: Coordinator) -> JobPublic:
+    """Create a job by hand; the planner creates the others."""
+    created = jobs.job_public(session=session, job=jobs.create_job(session=session, job_in=job_in))
+    session.commit()
+    return created
+
+
+@router.get("/{job_id}", response_model=JobPublic)
+def read_job(
+    job_id: RowId, session: SessionDep, account: MakerOrCoordinator, maker: ActingMaker
+) -> JobPublic:
+    job = jobs.visible_job(session=session, account=account, maker=maker, job_id=job_id)
+    return jobs.job_public(session=session, job=job)
+
+
+@router.post("/{job_id}/done", response_model=JobPublic)
+def report_job_done(
+    job_id: RowId, session: SessionDep, account: MakerOrCoordinator, maker: ActingMaker
+) -> JobPublic:
+    """Report a job printed (for a printer without an agent). Its parts count once."""
+    job = jobs.visible_job(session=session, account=account, maker=maker, job_id=job_id)
+    done = jobs.job_public(
+        session=session, job=jobs.report_done(session=session, job=job, actor=account)
+    )
+    session.commit()
+    return done

@@ -1,0 +1,96 @@
+"""The service's settings: one object, read from `MAKERLINE_*` environment variables.
+
+A wrong value stops start-up with an error that names the variable, so a volunteer who
+mistypes `MAKERLINE_DATABASE_URL` reads which variable is wrong and why, not a traceback.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from urllib.parse import urlsplit
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "MAKERLINE_"
+PLACEHOLDER_SECRET = "change-me"
+
+
+class SettingsError(RuntimeError):
+    """Raised at start-up when a setting is wrong; its message names the variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore")
+
+    environment: Literal["development", "production"] = "development"
+    data_dir: Path = Path("data")
+    database_url: str = ""
+    mqtt_url: str = "mqtt://127.0.0.1:1883"
+    mqtt_topic_prefix: str = "makerline"
+    secret: str = PLACEHOLDER_SECRET
+    public_url: str = "http://127.0.0.1:8000"
+    host: str = "127.0.0.1"
+    port: int = Field(default=8000, ge=1, le=65535)
+    signup_mode: Literal["open", "invite"] = "open"
+    invite_code: str = ""
+    coordinator_token: str = ""
+    duplicate_order_window_hours: int = Field(default=24, ge=0)
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, value: str) -> str:
+        if value and not value.startswith(("sqlite", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql+psycopg://")
+        return value
+
+    @field_validator("mqtt_url")
+    @classmethod
+    def _mqtt_scheme(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+            raise ValueError("must look like mqtt://user:password@host:1883")
+        return value
+
+    @field_validator("mqtt_topic_prefix")
+    @classmethod
+    def _plain_prefix(cls, value: str) -> str:
+        if not value or any(c in value for c in "#+ ") or value.startswith("$"):
+            raise ValueError("must be a plain topic level such as 'makerline'")
+        return value.strip("/")
+
+    @model_validator(mode="after")
+    def _safe_for_production(self) -> Settings:
+        if self.environment == "production" and self.secret == PLACEHOLDER_SECRET:
+            raise ValueError(f"{ENV_PREFIX}SECRET must be set to a real secret in production")
+        if self.signup_mode == "invite" and not self.invite_code:
+            raise ValueError(f"{ENV_PREFIX}INVITE_CODE must be set when signup_mode is 'invite'")
+        return self
+
+    @property
+    def effective_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'makerline.db'}"
+
+    @property
+    def uploads_dir(self) -> Path:
+        return self.data_dir / "uploads"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Read the settings, turning pydantic's report into one readable error."""
+    try:
+        return Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError as error:
+        problems = []
+        for issue in error.errors():
+            field = ".".join(str(part) for part in issue["loc"])
+            name = f"{ENV_PREFIX}{field.upper()}" if field else "settings"
+            problems.append(f"{name}: {issue['msg']}")
+        raise SettingsError("Invalid settings:\n  " + "\n  ".join(problems)) from None
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return load_settings()

@@ -1,0 +1,92 @@
+"""Print jobs as the API shows them, and a job reported done by hand.
+
+The orchestrator drives jobs through their lifecycle; a maker whose printer runs without
+an agent, or the coordinator, can also report a job done.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from orchestrator.errors import Conflict, Forbidden, NotFound
+from orchestrator.services import catalogue
+from orchestrator.services.production import count_job_done
+from orchestrator.tables import (
+    Account,
+    Job,
+    JobCreate,
+    JobPublic,
+    JobStatus,
+    Maker,
+    Order,
+    Part,
+    Printer,
+    Role,
+    id_of,
+)
+
+FINISHED = frozenset({JobStatus.DONE, JobStatus.CANCELLED})
+
+
+def create_job(*, session: Session, job_in: JobCreate) -> Job:
+    part = catalogue.part_by_key(session=session, key=job_in.part_key)
+    if job_in.printer_id is not None and session.get(Printer, job_in.printer_id) is None:
+        raise NotFound(f"Printer {job_in.printer_id} does not exist.")
+    if job_in.order_id is not None and session.get(Order, job_in.order_id) is None:
+        raise NotFound(f"Order {job_in.order_id} does not exist.")
+    status = JobStatus.ASSIGNED if job_in.printer_id else JobStatus.QUEUED
+    job = Job(
+        part_id=id_of(part),
+        copies=job_in.copies,
+        printer_id=job_in.printer_id,
+        order_id=job_in.order_id,
+        status=status,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def visible_jobs(
+    *, session: Session, account: Account, maker: Maker | None, status: JobStatus | None = None
+) -> list[Job]:
+    query = select(Job).order_by(col(Job.id))
+    if account.role != Role.COORDINATOR:
+        assert maker is not None
+        query = query.join(Printer).where(Printer.maker_id == maker.id)
+    if status is not None:
+        query = query.where(Job.status == status)
+    return list(session.exec(query))
+
+
+def visible_job(*, session: Session, account: Account, maker: Maker | None, job_id: int) -> Job:
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"Job {job_id} does not exist.")
+    if account.role != Role.COORDINATOR:
+        printer = session.get(Printer, job.printer_id) if job.printer_id else None
+        if maker is None or printer is None or printer.maker_id != maker.id:
+            raise Forbidden(f"Job {job_id} is not on one of your printers.")
+    return job
+
+
+def job_public(*, session: Session, job: Job) -> JobPublic:
+    part = session.get(Part, job.part_id)
+    assert part is not None
+    return JobPublic.model_validate(job, update={"part_key": part.key})
+
+
+def report_done(*, session: Session, job: Job, actor: Account) -> Job:
+    """Mark a job done and count its parts once; reporting it again changes nothing."""
+    if job.status == JobStatus.CANCELLED:
+        raise Conflict(f"Job {job.id} was cancelled; its parts cannot be counted.")
+    if job.printer_id is None:
+        raise Conflict(f"Job {job.id} has no printer yet, so no maker holds its parts.")
+    if count_job_done(session=session, job=job, actor=actor):
+        job.status = JobStatus.DONE
+        job.done_at = job.updated_at = datetime.now(UTC)
+        session.add(job)
+        session.flush()
+    return job

@@ -1,0 +1,641 @@
+"""The service's tables, one family per entity: Base, Create, Update, Public and the table.
+
+All quantities are integers. Stock is never stored as a counter: `Movement` is an
+append-only ledger and every balance is a sum over it (see `orchestrator.ledger`).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from typing import Any, Protocol
+
+from pydantic import field_validator
+from sqlalchemy import DateTime, Index, String, TypeDecorator, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Stores UTC, always hands back an aware datetime (SQLite forgets the zone)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def timestamp(**kwargs: Any) -> Any:
+    return Field(default_factory=utcnow, sa_type=UtcDateTime, **kwargs)
+
+
+def optional_timestamp(**kwargs: Any) -> Any:
+    return Field(default=None, sa_type=UtcDateTime, **kwargs)
+
+
+def word(default: Any = ..., **kwargs: Any) -> Any:
+    """A vocabulary column, stored as its plain value so that adding a word needs no
+    database enum migration."""
+    return Field(default, sa_type=String(40), **kwargs)
+
+
+ROW_ID_MAX = 2_147_483_647
+
+
+def row_id(**kwargs: Any) -> Any:
+    """A reference to another row in a request body; bounded so no database overflows."""
+    return Field(ge=1, le=ROW_ID_MAX, **kwargs)
+
+
+class HasId(Protocol):
+    id: int | None
+
+
+def id_of(row: HasId) -> int:
+    """The id of a row that has been flushed, for the foreign keys of new rows."""
+    if row.id is None:
+        raise ValueError(f"{type(row).__name__} has no id yet: flush it first")
+    return row.id
+
+
+# --- vocabularies ---------------------------------------------------------------------
+
+
+class Role(StrEnum):
+    COORDINATOR = "coordinator"
+    MAKER = "maker"
+    HEALTH_CENTRE = "health_centre"
+
+
+class Item(StrEnum):
+    HEADBAND = "headband"
+    REINFORCEMENT = "reinforcement"
+    AMICROCHE = "amicroche"
+    FILM_SHEET = "film_sheet"
+    ELASTIC = "elastic"
+    FILAMENT_G = "filament_g"
+    VISOR = "visor"
+
+
+PRINTED_PARTS = frozenset({Item.HEADBAND, Item.REINFORCEMENT, Item.AMICROCHE})
+SUPPLIES = frozenset({Item.FILM_SHEET, Item.ELASTIC, Item.FILAMENT_G})
+
+
+class Stage(StrEnum):
+    ON_HAND = "on_hand"  # supplies at the hub
+    AT_MAKER = "at_maker"
+    COLLECTED = "collected"
+    QC_PASSED = "qc_passed"
+    REJECTED = "rejected"
+    ASSEMBLED = "assembled"
+    DISINFECTED = "disinfected"
+    PACKED = "packed"
+    DELIVERED = "delivered"
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class OrderStatus(StrEnum):
+    OPEN = "open"
+    DELIVERED = "delivered"
+    RECEIVED = "received"
+    CANCELLED = "cancelled"
+
+
+class JobStatus(StrEnum):
+    QUEUED = "queued"
+    ASSIGNED = "assigned"
+    SENT = "sent"
+    PRINTING = "printing"
+    AWAITING_CLEAR = "awaiting_clear"
+    DONE = "done"
+    FAILED = "failed"
+    LOST = "lost"
+    CANCELLED = "cancelled"
+
+
+class ConnectionKind(StrEnum):
+    AGENT = "agent"
+    OCTOPRINT_MQTT = "octoprint-mqtt"
+
+
+class DisinfectionMethod(StrEnum):
+    ALCOHOL_70 = "alcohol_70"
+    BLEACH = "bleach"
+    QUATERNARY_AMMONIUM = "quaternary_ammonium"
+    UV = "uv"
+    HEAT = "heat"
+
+
+# --- accounts and makers --------------------------------------------------------------
+
+HOURS_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
+
+
+def check_hours_window(value: str | None) -> str | None:
+    if value is not None and not HOURS_PATTERN.match(value):
+        raise ValueError("must be a daily window such as '08:00-20:00'")
+    return value
+
+
+class AccountBase(SQLModel):
+    name: str = Field(min_length=1, max_length=200)
+    email: str | None = Field(default=None, max_length=254)
+    address: str | None = Field(default=None, max_length=500)
+
+
+class Account(AccountBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    role: Role = word(index=True)
+    token_hash: str = Field(unique=True, max_length=64)
+    created_at: datetime = timestamp()
+
+
+class AccountPublic(AccountBase):
+    id: int
+    role: Role
+    created_at: datetime
+
+
+class AccountCreate(AccountBase):
+    role: Role
+
+
+class SignupRequest(AccountBase):
+    role: Role = Role.MAKER
+    invite_code: str | None = Field(default=None, max_length=200)
+    city: str | None = Field(default=None, max_length=120)
+
+
+class AccountWithToken(AccountPublic):
+    """Returned once, at creation: the token is not stored and cannot be shown again."""
+
+    token: str
+    maker_id: int | None = None
+
+
+class MakerBase(SQLModel):
+    display_name: str = Field(min_length=1, max_length=200)
+    city: str | None = Field(default=None, max_length=120)
+
+
+class Maker(MakerBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id", unique=True)
+    created_at: datetime = timestamp()
+
+
+class MakerPublic(MakerBase):
+    id: int
+    account_id: int
+    created_at: datetime
+
+
+# --- printers -------------------------------------------------------------------------
+
+
+class PrinterBase(SQLModel):
+    name: str = Field(min_length=1, max_length=120)
+    bed_x_mm: float = Field(gt=0, le=2000)
+    bed_y_mm: float = Field(gt=0, le=2000)
+    bed_z_mm: float = Field(gt=0, le=2000)
+    nozzle_mm: float = Field(default=0.4, gt=0, le=2)
+    material: str = Field(default="PETG", min_length=1, max_length=20)
+    availability_hours: str = Field(
+        default="00:00-24:00",
+        max_length=11,
+        description="Daily window when the printer may run, local time, 'HH:MM-HH:MM'.",
+    )
+    connection_kind: ConnectionKind = ConnectionKind.AGENT
+    octoprint_url: str | None = Field(default=None, max_length=500)
+    mqtt_base_topic: str | None = Field(
+        default=None, max_length=200, description="OctoPrint-MQTT plugin base topic."
+    )
+
+    _hours_window = field_validator("availability_hours")(check_hours_window)
+
+    @field_validator("material")
+    @classmethod
+    def _material_upper(cls, value: str) -> str:
+        return value.strip().upper()
+
+
+class Printer(PrinterBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    connection_kind: ConnectionKind = word(ConnectionKind.AGENT)
+    maker_id: int = Field(foreign_key="maker.id", index=True)
+    octoprint_api_key: str | None = Field(default=None, max_length=200)
+    token_hash: str = Field(unique=True, max_length=64)
+    mqtt_password_hash: str | None = Field(default=None, max_length=300)
+    created_at: datetime = timestamp()
+
+
+class PrinterCreate(PrinterBase):
+    octoprint_api_key: str | None = Field(default=None, max_length=200)
+
+
+class PrinterUpdate(SQLModel):
+    name: str | None = Field(default=None, min_length=1, max_length=120)
+    bed_x_mm: float | None = Field(default=None, gt=0, le=2000)
+    bed_y_mm: float | None = Field(default=None, gt=0, le=2000)
+    bed_z_mm: float | None = Field(default=None, gt=0, le=2000)
+    nozzle_mm: float | None = Field(default=None, gt=0, le=2)
+    material: str | None = Field(default=None, min_length=1, max_length=20)
+    availability_hours: str | None = Field(default=None, max_length=11)
+    connection_kind: ConnectionKind | None = None
+    octoprint_url: str | None = Field(default=None, max_length=500)
+    octoprint_api_key: str | None = Field(default=None, max_length=200)
+    mqtt_base_topic: str | None = Field(default=None, max_length=200)
+
+    _hours_window = field_validator("availability_hours")(check_hours_window)
+
+
+class PrinterPublic(PrinterBase):
+    """What any endpoint says of a printer: never its OctoPrint key or credentials."""
+
+    id: int
+    maker_id: int
+    created_at: datetime
+
+
+class PrinterWithCredentials(PrinterPublic):
+    """Returned once, at creation: the agent's token, used for MQTT and G-code downloads."""
+
+    token: str
+    mqtt_username: str
+
+
+# --- catalogue ------------------------------------------------------------------------
+
+
+class PartBase(SQLModel):
+    key: str = Field(min_length=1, max_length=60, regex=r"^[a-z0-9][a-z0-9_-]*$")
+    name_fr: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    material: str = Field(default="PETG", max_length=20)
+    bom_role: Item
+    orientation: str = Field(default="flat", max_length=40)
+
+
+class Part(PartBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    bom_role: Item = word()
+    key: str = Field(unique=True, max_length=60)
+    stl_path: str | None = Field(default=None, max_length=500)
+    stl_sha256: str | None = Field(default=None, max_length=64)
+    volume_mm3: float | None = None
+    grams: float | None = None
+    size_x_mm: float | None = None
+    size_y_mm: float | None = None
+    size_z_mm: float | None = None
+    created_at: datetime = timestamp()
+
+
+class PartPublic(PartBase):
+    id: int
+    stl_sha256: str | None
+    volume_mm3: float | None
+    grams: float | None
+    size_x_mm: float | None
+    size_y_mm: float | None
+    size_z_mm: float | None
+
+
+class ProductBase(SQLModel):
+    key: str = Field(min_length=1, max_length=60)
+    item: Item
+    name_fr: str = Field(max_length=200)
+    name_en: str = Field(max_length=200)
+
+
+class Product(ProductBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item: Item = word()
+    key: str = Field(unique=True, max_length=60)
+
+
+class BomLine(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("product_id", "item"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id", index=True)
+    item: Item = word()
+    quantity: int = Field(gt=0)
+
+
+class BomLinePublic(SQLModel):
+    item: Item
+    quantity: int
+
+
+class ProductPublic(ProductBase):
+    id: int
+    bom: list[BomLinePublic]
+
+
+# --- orders ---------------------------------------------------------------------------
+
+
+class OrderBase(SQLModel):
+    quantity: int = Field(gt=0, le=100_000)
+    needed_by: date
+    urgency: Urgency = Urgency.NORMAL
+    delivery_address: str = Field(min_length=1, max_length=500)
+    note: str | None = Field(default=None, max_length=1000)
+
+
+class Order(OrderBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    urgency: Urgency = word(Urgency.NORMAL)
+    health_centre_id: int = Field(foreign_key="account.id", index=True)
+    product_id: int = Field(foreign_key="product.id")
+    status: OrderStatus = word(OrderStatus.OPEN, index=True)
+    created_at: datetime = timestamp()
+    cancelled_at: datetime | None = optional_timestamp()
+
+
+class OrderCreate(OrderBase):
+    product_key: str = Field(min_length=1, max_length=60)
+    confirm_duplicate: bool = False
+
+
+class OrderPublic(OrderBase):
+    id: int
+    health_centre_id: int
+    product_key: str
+    status: OrderStatus
+    packed: int
+    delivered: int
+    outstanding: int
+    created_at: datetime
+
+
+# --- print jobs -----------------------------------------------------------------------
+
+
+class Job(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    part_id: int = Field(foreign_key="part.id")
+    copies: int = Field(gt=0)
+    status: JobStatus = word(JobStatus.QUEUED, index=True)
+    printer_id: int | None = Field(default=None, foreign_key="printer.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="order.id", index=True)
+    attempts: int = 0
+    created_at: datetime = timestamp()
+    updated_at: datetime = timestamp()
+    done_at: datetime | None = optional_timestamp()
+
+
+class JobCreate(SQLModel):
+    """A job created by hand; the planner creates the others."""
+
+    part_key: str = Field(min_length=1, max_length=60)
+    copies: int = Field(gt=0, le=1000)
+    printer_id: int | None = row_id(default=None)
+    order_id: int | None = row_id(default=None)
+
+
+class JobPublic(SQLModel):
+    id: int
+    part_key: str
+    copies: int
+    status: JobStatus
+    printer_id: int | None
+    order_id: int | None
+    attempts: int
+    created_at: datetime
+    done_at: datetime | None
+
+
+# --- the ledger -----------------------------------------------------------------------
+
+
+class Movement(SQLModel, table=True):
+    """One line of the append-only stock ledger. Rows are inserted, never updated.
+
+    A movement belongs to a lot: printed parts carry the job (and maker) they came from,
+    finished goods the batch they were assembled in, packed and delivered goods the order
+    they are for. Lots are what make a batch traceable back to its makers.
+    """
+
+    __table_args__ = (
+        Index("ix_movement_item_stage", "item", "stage"),
+        UniqueConstraint("dedup_key", name="uq_movement_dedup_key"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    item: Item = word()
+    stage: Stage = word()
+    delta: int
+    reason: str = Field(max_length=40)
+    ref: str | None = Field(default=None, max_length=120)
+    note: str | None = Field(default=None, max_length=500)
+    actor_id: int | None = Field(default=None, foreign_key="account.id")
+    at: datetime = timestamp()
+    job_id: int | None = Field(default=None, foreign_key="job.id", index=True)
+    maker_id: int | None = Field(default=None, foreign_key="maker.id", index=True)
+    batch_id: int | None = Field(default=None, foreign_key="batch.id", index=True)
+    order_id: int | None = Field(default=None, foreign_key="order.id", index=True)
+    material: str | None = Field(default=None, max_length=20)
+    # Set for movements that must happen once only, such as a job's parts being counted.
+    dedup_key: str | None = Field(default=None, max_length=120)
+
+
+class MovementPublic(SQLModel):
+    id: int
+    item: Item
+    stage: Stage
+    delta: int
+    reason: str
+    ref: str | None
+    note: str | None
+    actor_id: int | None
+    at: datetime
+    job_id: int | None
+    maker_id: int | None
+    batch_id: int | None
+    order_id: int | None
+    material: str | None
+
+
+class StockBalance(SQLModel):
+    item: Item
+    stage: Stage
+    quantity: int
+    material: str | None = None
+
+
+# --- production records ---------------------------------------------------------------
+
+
+class DonationBase(SQLModel):
+    donor: str = Field(min_length=1, max_length=200)
+    item: Item
+    quantity: int = Field(gt=0, le=10_000_000)
+    material: str | None = Field(default=None, max_length=20)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class Donation(DonationBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    item: Item = word()
+    received_at: datetime = timestamp()
+    recorded_by: int = Field(foreign_key="account.id")
+
+
+class DonationCreate(DonationBase):
+    pass
+
+
+class DonationPublic(DonationBase):
+    id: int
+    received_at: datetime
+
+
+class HandInBase(SQLModel):
+    item: Item
+    quantity: int = Field(gt=0, le=100_000)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class HandIn(HandInBase, table=True):
+    """A maker's declaration that parts were handed in; a collection confirms it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item: Item = word()
+    maker_id: int = Field(foreign_key="maker.id", index=True)
+    declared_at: datetime = timestamp()
+    collected_at: datetime | None = optional_timestamp()
+
+
+class HandInCreate(HandInBase):
+    pass
+
+
+class HandInPublic(HandInBase):
+    id: int
+    maker_id: int
+    declared_at: datetime
+    collected_at: datetime | None
+
+
+class CollectionCreate(SQLModel):
+    maker_id: int = row_id()
+    item: Item
+    quantity: int = Field(gt=0, le=100_000)
+    hand_in_id: int | None = row_id(default=None)
+
+
+class QcCreate(SQLModel):
+    item: Item
+    passed: int = Field(default=0, ge=0, le=100_000)
+    rejected: int = Field(default=0, ge=0, le=100_000)
+    reason: str | None = Field(default=None, max_length=500)
+
+
+class BatchBase(SQLModel):
+    quantity: int = Field(gt=0, le=100_000)
+
+
+class Batch(BatchBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    product_id: int = Field(foreign_key="product.id")
+    assembled_at: datetime = timestamp()
+    assembled_by: int = Field(foreign_key="account.id")
+    disinfection_method: DisinfectionMethod | None = word(None)
+    disinfected_at: datetime | None = optional_timestamp()
+
+
+class BatchCreate(BatchBase):
+    product_key: str = Field(min_length=1, max_length=60)
+
+
+class BatchPublic(BatchBase):
+    id: int
+    product_key: str
+    assembled_at: datetime
+    disinfection_method: DisinfectionMethod | None
+    disinfected_at: datetime | None
+
+
+class DisinfectionCreate(SQLModel):
+    method: DisinfectionMethod
+    disinfected_at: datetime | None = None
+
+
+class PackingCreate(SQLModel):
+    order_id: int = row_id()
+    quantity: int = Field(gt=0, le=100_000)
+
+
+class DeliveryBase(SQLModel):
+    quantity: int = Field(gt=0, le=100_000)
+    note: str | None = Field(default=None, max_length=500)
+
+
+class Delivery(DeliveryBase, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    order_id: int = Field(foreign_key="order.id", index=True)
+    delivered_at: datetime = timestamp()
+    delivered_by: int = Field(foreign_key="account.id")
+    received_at: datetime | None = optional_timestamp()
+    received_by: int | None = Field(default=None, foreign_key="account.id")
+
+
+class DeliveryCreate(DeliveryBase):
+    order_id: int = row_id()
+
+
+class DeliveryPublic(DeliveryBase):
+    id: int
+    order_id: int
+    delivered_at: datetime
+    received_at: datetime | None
+
+
+class TraceLine(SQLModel):
+    item: Item
+    quantity: int
+    job_id: int | None
+    maker_id: int | None
+    maker_name: str | None
+    printer_id: int | None
+
+
+class BatchTrace(SQLModel):
+    batch: BatchPublic
+    parts: list[TraceLine]
+    makers: list[str]
+    orders: list[int]
+
+
+class IdempotencyRecord(SQLModel, table=True):
+    """The stored answer to a request sent with an `Idempotency-Key` header."""
+
+    __table_args__ = (UniqueConstraint("account_id", "key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    account_id: int = Field(foreign_key="account.id")
+    key: str = Field(max_length=200)
+    request_fingerprint: str = Field(max_length=64)
+    status_code: int = 0
+    response_body: str = ""
+    created_at: datetime = timestamp()

@@ -1,0 +1,173 @@
+"""Shared fixtures: the same database-backed tests run on SQLite and on PostgreSQL.
+
+PostgreSQL is the server on 127.0.0.1:5432 (`MAKERLINE_TEST_POSTGRES_URL` to change it).
+Each test session creates a throwaway database there and drops it at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+import psycopg
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine, text
+from sqlmodel import Session, SQLModel
+
+from orchestrator.api.app import create_app
+from orchestrator.core.config import Settings, load_settings
+from orchestrator.db import make_engine, migrate
+from orchestrator.services import accounts, catalogue
+from orchestrator.tables import AccountCreate, Role
+
+POSTGRES_ADMIN_URL = os.environ.get(
+    "MAKERLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    name = f"makerline_test_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True, connect_timeout=5)
+    except psycopg.OperationalError as error:
+        pytest.fail(
+            f"PostgreSQL is needed at {POSTGRES_ADMIN_URL} ({error}). "
+            "Start it, or set MAKERLINE_TEST_POSTGRES_URL."
+        )
+    with admin:
+        admin.execute(f'CREATE DATABASE "{name}"')
+    base = POSTGRES_ADMIN_URL.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
+    yield f"{base}/{name}"
+    with psycopg.connect(POSTGRES_ADMIN_URL, autocommit=True) as admin:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'makerline.db'}"
+
+
+@pytest.fixture(scope="session", params=["sqlite", "postgres"])
+def migrated_engine(request: pytest.FixtureRequest) -> Iterator[Engine]:
+    url = request.getfixturevalue(f"{request.param}_url")
+    migrate(url)
+    engine = make_engine(url)
+    yield engine
+    engine.dispose()
+
+
+def empty_all_tables(engine: Engine) -> None:
+    tables = [table.name for table in SQLModel.metadata.sorted_tables]
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            quoted = ", ".join(f'"{name}"' for name in tables)
+            connection.execute(text(f"TRUNCATE {quoted} RESTART IDENTITY CASCADE"))
+        else:
+            for name in reversed(tables):
+                connection.execute(text(f'DELETE FROM "{name}"'))
+
+
+@pytest.fixture
+def engine(migrated_engine: Engine) -> Engine:
+    empty_all_tables(migrated_engine)
+    with Session(migrated_engine) as session:
+        catalogue.seed_catalogue(session=session)
+        session.commit()
+    return migrated_engine
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(data_dir=tmp_path, invite_code="abbeville-2020")
+
+
+@pytest.fixture
+def client(engine: Engine, settings: Settings) -> Iterator[TestClient]:
+    with TestClient(create_app(settings, engine)) as test_client:
+        yield test_client
+
+
+@dataclass
+class Network:
+    """A small network with one account of each role (and a second of each for isolation)."""
+
+    coordinator: str
+    maker: str
+    other_maker: str
+    centre: str
+    other_centre: str
+    maker_id: int
+    other_maker_id: int
+    centre_id: int
+    other_centre_id: int
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def network(engine: Engine) -> Network:
+    def make(role: Role, name: str) -> tuple[str, int]:
+        created = accounts.create_account(
+            session=session, account_in=AccountCreate(name=name, role=role)
+        )
+        return created.token, created.maker_id or created.id
+
+    with Session(engine) as session:
+        coordinator, _ = make(Role.COORDINATOR, "Fab-lab")
+        maker, maker_id = make(Role.MAKER, "Camille")
+        other_maker, other_maker_id = make(Role.MAKER, "Julien")
+        centre, centre_id = make(Role.HEALTH_CENTRE, "CH Abbeville")
+        other_centre, other_centre_id = make(Role.HEALTH_CENTRE, "EHPAD Les Jardins")
+        session.commit()
+    return Network(
+        coordinator,
+        maker,
+        other_maker,
+        centre,
+        other_centre,
+        maker_id,
+        other_maker_id,
+        centre_id,
+        other_centre_id,
+    )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@pytest.fixture
+def live_server(engine: Engine, settings: Settings) -> Iterator[str]:
+    """The API served by a real uvicorn on a free port, for concurrent clients."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{url}/api/v1/health", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.05)
+    yield url
+    server.should_exit = True
+    thread.join(timeout=10)
