@@ -7,7 +7,6 @@ Each test session creates a throwaway database there and drops it at the end.
 from __future__ import annotations
 
 import os
-import socket
 import threading
 import time
 import uuid
@@ -28,6 +27,9 @@ from orchestrator.core.config import Settings, load_settings
 from orchestrator.db import make_engine, migrate
 from orchestrator.services import accounts, catalogue
 from orchestrator.tables import AccountCreate, Role
+from tests.realparts import free_port
+
+pytest_plugins = ["tests.realparts"]
 
 POSTGRES_ADMIN_URL = os.environ.get(
     "MAKERLINE_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test"
@@ -88,7 +90,10 @@ def engine(migrated_engine: Engine) -> Engine:
 
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
-    return load_settings(data_dir=tmp_path, invite_code="abbeville-2020")
+    # No broker by default (port 9 refuses at once): tests that need one start their own.
+    return load_settings(
+        data_dir=tmp_path, invite_code="abbeville-2020", mqtt_url="mqtt://127.0.0.1:9"
+    )
 
 
 @pytest.fixture
@@ -142,12 +147,6 @@ def network(engine: Engine) -> Network:
         centre_id,
         other_centre_id,
     )
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -1,0 +1,253 @@
+"""The planner, scheduler, lifecycle and forecasts: pure functions, tested on data."""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+
+from orchestrator.eta import QueueEntry, forecast, play_queue
+from orchestrator.lifecycle import lost, transition
+from orchestrator.planner import (
+    JobInFlight,
+    OrderDemand,
+    PlannablePart,
+    PlanningState,
+    plan,
+)
+from orchestrator.scheduler import (
+    FreePrinter,
+    Profile,
+    QueuedJob,
+    assign_jobs,
+    learned_speed_factor,
+    window_left_s,
+)
+from orchestrator.tables import Item, JobStatus, Stage, Urgency
+from printers.payloads import EventKind
+
+NOW = datetime(2020, 4, 2, 9, 0, tzinfo=UTC)
+VISOR_BOM = ((Item.HEADBAND, 1), (Item.FILM_SHEET, 1), (Item.ELASTIC, 1))
+PARTS = {
+    Item.HEADBAND: PlannablePart("headband", Item.HEADBAND, 1),
+    Item.REINFORCEMENT: PlannablePart("reinforcement", Item.REINFORCEMENT, 2),
+    Item.AMICROCHE: PlannablePart("amicroche", Item.AMICROCHE, 6),
+}
+
+
+def order(
+    order_id: int,
+    quantity: int,
+    days: int = 7,
+    urgency: Urgency = Urgency.NORMAL,
+    item: Item = Item.VISOR,
+    bom: tuple = VISOR_BOM,
+) -> OrderDemand:
+    return OrderDemand(
+        order_id, item, bom, quantity, NOW.date() + timedelta(days=days), urgency, NOW
+    )
+
+
+def state(orders, stock=None, jobs=(), allowance: int = 0) -> PlanningState:
+    return PlanningState(orders, stock or {}, PARTS, list(jobs), allowance)
+
+
+# --- planner ---
+
+
+def test_demand_is_orders_minus_stock_minus_in_flight() -> None:
+    stock = {
+        (Item.FILM_SHEET, Stage.ON_HAND): 100,
+        (Item.HEADBAND, Stage.COLLECTED): 3,
+        (Item.HEADBAND, Stage.AT_MAKER): 2,
+        (Item.VISOR, Stage.ASSEMBLED): 4,
+    }
+    in_flight = [JobInFlight(1, Item.HEADBAND, 1, JobStatus.PRINTING, 1, NOW)]
+    planned = plan(state([order(1, 20)], stock, in_flight))
+    # 20 visors - 4 assembled = 16 headbands; minus 5 held and 1 printing = 10 to print.
+    assert sum(j.copies for j in planned.new_jobs) == 10
+    assert all(j.part_key == "headband" and j.order_id == 1 for j in planned.new_jobs)
+
+
+def test_headbands_are_capped_by_film_plus_allowance() -> None:
+    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 12, (Item.HEADBAND, Stage.QC_PASSED): 5}
+    assert sum(j.copies for j in plan(state([order(1, 50)], stock)).new_jobs) == 7
+    with_allowance = plan(state([order(1, 50)], stock, allowance=10)).new_jobs
+    assert sum(j.copies for j in with_allowance) == 17
+
+
+def test_hooks_are_not_capped_by_film_and_fill_plates() -> None:
+    hooks = order(1, 20, item=Item.AMICROCHE, bom=((Item.AMICROCHE, 1),))
+    planned = plan(state([hooks]))
+    assert [j.copies for j in planned.new_jobs] == [6, 6, 6, 2]
+
+
+def test_earlier_and_more_urgent_orders_come_first() -> None:
+    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 3}
+    late_urgent = order(1, 2, days=9, urgency=Urgency.CRITICAL)
+    soon = order(2, 2, days=2)
+    same_day_critical = order(3, 2, days=2, urgency=Urgency.CRITICAL)
+    planned = plan(state([late_urgent, soon, same_day_critical], stock))
+    # Film for 3 headbands: the critical order due in 2 days, then the other due in 2 days.
+    assert [j.order_id for j in planned.new_jobs] == [3, 3, 2]
+    assert planned.new_jobs[0].priority < planned.new_jobs[-1].priority
+
+
+def test_a_cancelled_order_withdraws_surplus_queued_jobs() -> None:
+    queued = [
+        JobInFlight(i, Item.HEADBAND, 1, JobStatus.QUEUED, 1, NOW + timedelta(seconds=i))
+        for i in range(1, 6)
+    ]
+    printing = JobInFlight(9, Item.HEADBAND, 1, JobStatus.PRINTING, 1, NOW)
+    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 100}
+    planned = plan(state([order(2, 2)], stock, [*queued, printing]))
+    # 6 headbands in flight for 2 needed: withdraw 4 queued, newest first; keep the printing one.
+    assert planned.withdraw == [5, 4, 3, 2]
+    assert planned.new_jobs == []
+
+
+# --- scheduler ---
+
+MK3 = Profile(250, 210, 210, 0.4, "PETG")
+MINI = Profile(180, 180, 180, 0.4, "PETG")
+PLA_MK3 = Profile(250, 210, 210, 0.4, "PLA")
+
+
+def job(
+    job_id: int,
+    part: str = "headband",
+    copies: int = 1,
+    priority: int = 0,
+    avoid: frozenset[int] = frozenset(),
+) -> QueuedJob:
+    return QueuedJob(job_id, part, copies, "PETG", None, NOW.date(), priority, avoid)
+
+
+def fits_mk3_only(part: str, copies: int, profile: Profile) -> float | None:
+    return 3600.0 * copies if profile.bed_x_mm >= 250 else None
+
+
+def test_only_compatible_printers_are_used() -> None:
+    printers = [FreePrinter(1, 1, MINI), FreePrinter(2, 2, PLA_MK3), FreePrinter(3, 3, MK3)]
+    assert [(a.job_id, a.printer_id) for a in assign_jobs([job(1)], printers, fits_mk3_only)] == [
+        (1, 3)
+    ]
+
+
+def test_earliest_completion_uses_learned_speed() -> None:
+    printers = [FreePrinter(1, 1, MK3, speed_factor=1.4), FreePrinter(2, 2, MK3, speed_factor=0.8)]
+    (chosen,) = assign_jobs([job(1)], printers, fits_mk3_only)
+    assert chosen.printer_id == 2
+    assert chosen.expected_seconds == pytest.approx(3600 * 0.8)
+
+
+def test_a_job_must_end_within_the_makers_hours() -> None:
+    printers = [FreePrinter(1, 1, MK3, window_left_s=1800), FreePrinter(2, 2, MK3, speed_factor=2)]
+    assert assign_jobs([job(1)], printers, fits_mk3_only)[0].printer_id == 2
+    assert assign_jobs([job(1)], printers[:1], fits_mk3_only) == []
+
+
+def test_one_job_per_printer_and_queue_order() -> None:
+    printers = [FreePrinter(1, 1, MK3)]
+    assigned = assign_jobs([job(1, priority=5), job(2, priority=1)], printers, fits_mk3_only)
+    assert [(a.job_id, a.printer_id) for a in assigned] == [(2, 1)]
+
+
+def test_work_is_spread_across_makers() -> None:
+    # Maker 1 has three fast printers, maker 2 one nearly as fast: maker 2 gets a job.
+    printers = [FreePrinter(i, 1, MK3, speed_factor=1.0) for i in (1, 2, 3)]
+    printers.append(FreePrinter(4, 2, MK3, speed_factor=1.05))
+    assigned = assign_jobs([job(1), job(2)], printers, fits_mk3_only)
+    assert {a.maker_id for a in assigned} == {1, 2}
+    busy = assign_jobs([job(1)], printers, fits_mk3_only, maker_load={1: 0, 2: 5})
+    assert busy[0].maker_id == 1
+
+
+def test_a_failed_job_avoids_its_printer() -> None:
+    printers = [FreePrinter(1, 1, MK3, speed_factor=0.5), FreePrinter(2, 2, MK3)]
+    (chosen,) = assign_jobs([job(1, avoid=frozenset({1}))], printers, fits_mk3_only)
+    assert chosen.printer_id == 2
+
+
+@pytest.mark.parametrize(
+    ("hours", "now_h", "left_h"),
+    [
+        ("00:00-24:00", 3, math.inf),
+        ("08:00-20:00", 9, 11),
+        ("08:00-20:00", 21, None),
+        ("22:00-06:00", 23, 7),
+        ("22:00-06:00", 2, 4),
+        ("22:00-06:00", 12, None),
+    ],
+)
+def test_availability_windows(hours: str, now_h: int, left_h: float | None) -> None:
+    left = window_left_s(hours, now_h * 3600)
+    assert left == (None if left_h is None else left_h * 3600)
+
+
+def test_speed_factor_is_a_bounded_median() -> None:
+    assert learned_speed_factor([]) == 1.0
+    assert learned_speed_factor([1.1, 0.9, 50.0]) == pytest.approx(1.1)
+    assert learned_speed_factor([9.0, 9.0]) == 4.0
+
+
+# --- lifecycle ---
+
+
+@pytest.mark.parametrize(
+    ("status", "kind", "expected"),
+    [
+        (JobStatus.SENT, EventKind.PRINT_STARTED, JobStatus.PRINTING),
+        (JobStatus.PRINTING, EventKind.PRINT_DONE, JobStatus.AWAITING_CLEAR),
+        (JobStatus.AWAITING_CLEAR, EventKind.BED_CLEARED, JobStatus.DONE),
+        (JobStatus.PRINTING, EventKind.PRINT_FAILED, JobStatus.QUEUED),
+        (JobStatus.AWAITING_CLEAR, EventKind.PRINT_DONE, None),  # a duplicated done
+        (JobStatus.DONE, EventKind.PRINT_STARTED, None),  # a late start
+        (JobStatus.CANCELLED, EventKind.PRINT_CANCELLED, None),
+    ],
+)
+def test_transitions(status: JobStatus, kind: EventKind, expected: JobStatus | None) -> None:
+    change = transition(status, kind, attempts=0, max_attempts=3, reason=None)
+    assert (change.status if change else None) == expected
+
+
+def test_parts_are_counted_on_done_only() -> None:
+    done = transition(
+        JobStatus.PRINTING, EventKind.PRINT_DONE, attempts=0, max_attempts=3, reason=None
+    )
+    assert done is not None and done.count_parts
+
+
+def test_the_last_failure_flags_the_job() -> None:
+    change = transition(
+        JobStatus.PRINTING, EventKind.PRINT_FAILED, attempts=2, max_attempts=3, reason="spaghetti"
+    )
+    assert change is not None
+    assert (change.status, change.flagged, change.reason) == (JobStatus.FAILED, True, "spaghetti")
+    assert lost(0, 3).status == JobStatus.QUEUED
+    assert lost(0, 3).attempt_outcome == "lost"
+
+
+# --- forecasts ---
+
+
+def test_the_queue_is_played_on_the_printers_online() -> None:
+    rank = (date(2020, 4, 9), 0, 0)
+    entries = [QueueEntry(i, 1, 3600, False, (rank[0], 0, i)) for i in range(1, 5)]
+    finish = play_queue(entries, printers=2, now=NOW)
+    assert max(finish.values()) == NOW + timedelta(hours=2)
+
+
+def test_forecast_flags_late_orders_and_explains_missing_ones() -> None:
+    entries = [QueueEntry(1, 1, 10 * 3600, False, (date(2020, 4, 2), 0, 1))]
+    result = forecast(
+        orders=[(1, date(2020, 4, 2), True), (2, date(2020, 4, 9), False)],
+        entries=entries,
+        printers_online=1,
+        now=NOW,
+        hub_delay=timedelta(hours=24),
+    )
+    assert result[1].eta == NOW + timedelta(hours=34)
+    assert result[1].late
+    assert result[2].eta is None and result[2].reason
