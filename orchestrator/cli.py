@@ -6,8 +6,10 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from orchestrator.core.config import SettingsError, get_settings, load_settings
+from printers.cli import register as register_printer_commands
 
 
 def prepare_database(*, demo: bool) -> list[object]:
@@ -31,7 +33,7 @@ def prepare_database(*, demo: bool) -> list[object]:
     return seeded
 
 
-def serve(args: argparse.Namespace) -> None:
+def serve(args: argparse.Namespace) -> int | None:
     import uvicorn
 
     from orchestrator.api.app import create_app
@@ -47,9 +49,35 @@ def serve(args: argparse.Namespace) -> None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-def migrate_only(_args: argparse.Namespace) -> None:
+def migrate_only(_args: argparse.Namespace) -> int | None:
     prepare_database(demo=False)
     print("database is up to date")
+
+
+def orchestrate(args: argparse.Namespace) -> int | None:
+    from orchestrator.db import make_engine
+    from orchestrator.process import Orchestrator
+
+    settings = get_settings()
+    prepare_database(demo=False)
+    engine = make_engine(settings.effective_database_url)
+    Orchestrator(
+        settings=settings, engine=engine, name=args.name, share_group=args.share_group
+    ).run_until_signalled()
+
+
+def broker_files(args: argparse.Namespace) -> int | None:
+    from orchestrator.db import make_engine, session_scope
+    from orchestrator.link.broker_files import write_broker_files
+
+    settings = get_settings()
+    engine = make_engine(settings.effective_database_url)
+    with session_scope(engine) as session:
+        written = write_broker_files(session, settings, args.out)
+    print(
+        f"wrote {written.password_file} and {written.acl_file} "
+        f"for the service and {written.printers} printers"
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -65,10 +93,27 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser.add_argument(
         "--demo", action="store_true", help="seed a demo network and print its tokens"
     )
-    serve_parser.set_defaults(run=serve)
+    serve_parser.set_defaults(func=serve)
 
     migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
-    migrate_parser.set_defaults(run=migrate_only)
+    migrate_parser.set_defaults(func=migrate_only)
+
+    orchestrate_parser = commands.add_parser(
+        "orchestrate", help="plan jobs, dispatch them to printers and follow them over MQTT"
+    )
+    orchestrate_parser.add_argument("--name", help="this replica's name (default: from its pid)")
+    orchestrate_parser.add_argument(
+        "--share-group", help="MQTT shared-subscription group, to split traffic across replicas"
+    )
+    orchestrate_parser.set_defaults(func=orchestrate)
+
+    files_parser = commands.add_parser(
+        "broker-files", help="write Mosquitto's password and ACL files from the printers"
+    )
+    files_parser.add_argument("--out", type=Path, required=True, help="folder to write into")
+    files_parser.set_defaults(func=broker_files)
+
+    register_printer_commands(commands)
     return parser
 
 
@@ -81,7 +126,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         load_settings()
     except SettingsError as error:
         sys.exit(str(error))
-    args.run(args)
+    sys.exit(args.func(args) or 0)
 
 
 if __name__ == "__main__":

@@ -71,6 +71,34 @@ def lock_names(session: Session, names: Iterable[str]) -> None:
         session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": number})
 
 
+@contextmanager
+def one_at_a_time(engine: Engine, name: str) -> Iterator[None]:
+    """Hold a named lock across processes while the block runs (PostgreSQL: a session
+    advisory lock on a connection of its own; SQLite has a single writer anyway).
+
+    Unlike `lock_names`, it is taken before the caller's transaction starts, so that
+    transaction's snapshot includes whatever the previous holder committed."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    with engine.connect() as connection:
+        connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": lock_id(name)})
+        try:
+            yield
+        finally:
+            connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": lock_id(name)})
+            connection.commit()
+
+
+def read_one_snapshot(session: Session) -> None:
+    """Make every read of this transaction see the same moment, as a planner needs: under
+    PostgreSQL's default READ COMMITTED, an event committed between reading the stock and
+    reading the jobs would make its parts vanish from both. Call it before any query.
+    (SQLite's BEGIN IMMEDIATE already gives one snapshot.)"""
+    if is_postgres(session):
+        session.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+
 def lock_stock(session: Session, keys: Iterable[tuple[str, str]]) -> None:
     """Serialise writers of the given (item, stage) balances."""
     lock_names(session, (f"stock:{item}:{stage}" for item, stage in keys))

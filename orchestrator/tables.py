@@ -12,7 +12,7 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from pydantic import field_validator
-from sqlalchemy import DateTime, Index, String, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 
@@ -386,22 +386,74 @@ class OrderPublic(OrderBase):
     delivered: int
     outstanding: int
     created_at: datetime
+    eta: datetime | None = Field(default=None, description="Forecast delivery time.")
+    late: bool = Field(default=False, description="The forecast misses needed_by.")
+    eta_note: str | None = Field(default=None, description="Why there is no forecast.")
 
 
 # --- print jobs -----------------------------------------------------------------------
 
 
+ACTIVE_JOB_STATUSES = (
+    JobStatus.ASSIGNED,
+    JobStatus.SENT,
+    JobStatus.PRINTING,
+    JobStatus.AWAITING_CLEAR,
+)
+
+
 class Job(SQLModel, table=True):
+    """A plate of `copies` identical parts, printed on one printer at a time.
+
+    The partial unique index lets a printer hold one active job only: two orchestrator
+    replicas racing to give it work cannot both succeed.
+    """
+
+    __table_args__ = (
+        Index(
+            "uq_job_one_active_per_printer",
+            "printer_id",
+            unique=True,
+            sqlite_where=text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"),
+            postgresql_where=text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"),
+        ),
+    )
+
     id: int | None = Field(default=None, primary_key=True)
     part_id: int = Field(foreign_key="part.id")
     copies: int = Field(gt=0)
     status: JobStatus = word(JobStatus.QUEUED, index=True)
-    printer_id: int | None = Field(default=None, foreign_key="printer.id", index=True)
+    printer_id: int | None = Field(default=None, foreign_key="printer.id")
     order_id: int | None = Field(default=None, foreign_key="order.id", index=True)
     attempts: int = 0
+    needed_by: date | None = None
+    priority: int = Field(default=0, description="Higher runs first among equal dates.")
+    flagged: bool = Field(default=False, description="Failed too often: a person must look.")
+    last_reason: str | None = Field(default=None, max_length=500)
+    command_id: str | None = Field(default=None, max_length=64)
+    gcode_sha256: str | None = Field(default=None, max_length=64)
+    estimated_seconds: float | None = None
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
+    assigned_at: datetime | None = optional_timestamp()
+    sent_at: datetime | None = optional_timestamp()
+    started_at: datetime | None = optional_timestamp()
+    ended_at: datetime | None = optional_timestamp()
     done_at: datetime | None = optional_timestamp()
+
+
+class JobAttempt(SQLModel, table=True):
+    """One try of a job on one printer: the history a printer's speed is learned from."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    job_id: int = Field(foreign_key="job.id", index=True)
+    printer_id: int = Field(foreign_key="printer.id", index=True)
+    outcome: str | None = Field(default=None, max_length=20)
+    reason: str | None = Field(default=None, max_length=500)
+    estimated_seconds: float | None = None
+    assigned_at: datetime = timestamp()
+    started_at: datetime | None = optional_timestamp()
+    ended_at: datetime | None = optional_timestamp()
 
 
 class JobCreate(SQLModel):
@@ -421,8 +473,75 @@ class JobPublic(SQLModel):
     printer_id: int | None
     order_id: int | None
     attempts: int
+    needed_by: date | None
+    flagged: bool
+    last_reason: str | None
+    estimated_seconds: float | None
     created_at: datetime
+    started_at: datetime | None
     done_at: datetime | None
+
+
+# --- the printer link -----------------------------------------------------------------
+
+
+class PrinterStatus(SQLModel, table=True):
+    """The last status a printer reported, written in batches by the MQTT bridge."""
+
+    printer_id: int = Field(primary_key=True, foreign_key="printer.id")
+    state: str = Field(max_length=20)
+    job_id: str | None = Field(default=None, max_length=64)
+    progress: float | None = None
+    temperatures: dict[str, Any] = Field(default_factory=dict, sa_type=JSON)
+    seq: int | None = Field(default=None, sa_type=BigInteger)
+    reported_at: datetime | None = optional_timestamp()
+    last_seen_at: datetime = timestamp()
+    offline_since: datetime | None = optional_timestamp()
+
+
+class PrinterStatusPublic(SQLModel):
+    printer_id: int
+    state: str
+    job_id: str | None
+    progress: float | None
+    temperatures: dict[str, Any]
+    last_seen_at: datetime
+    offline_since: datetime | None
+
+
+class PrinterEvent(SQLModel, table=True):
+    """Every event a printer reported, once: redelivered copies hit the unique key."""
+
+    __table_args__ = (UniqueConstraint("printer_id", "event_id", name="uq_printer_event"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    printer_id: int = Field(foreign_key="printer.id", index=True)
+    event_id: str = Field(max_length=64)
+    kind: str = Field(max_length=20)
+    job_id: str | None = Field(default=None, max_length=64)
+    reason: str | None = Field(default=None, max_length=500)
+    happened_at: datetime = timestamp()
+    received_at: datetime = timestamp()
+
+
+class PrinterEventPublic(SQLModel):
+    id: int
+    printer_id: int
+    event_id: str
+    kind: str
+    job_id: str | None
+    reason: str | None
+    happened_at: datetime
+    received_at: datetime
+
+
+class ServiceCounter(SQLModel, table=True):
+    """A process's running count of something (messages, malformed payloads, ...)."""
+
+    process: str = Field(primary_key=True, max_length=100)
+    name: str = Field(primary_key=True, max_length=60)
+    value: int = 0
+    updated_at: datetime = timestamp()
 
 
 # --- the ledger -----------------------------------------------------------------------

@@ -27,7 +27,7 @@ from orchestrator.core.config import Settings, load_settings
 from orchestrator.db import make_engine, migrate
 from orchestrator.services import accounts, catalogue
 from orchestrator.tables import AccountCreate, Role
-from tests.realparts import free_port
+from tests.ports import free_port
 
 pytest_plugins = ["tests.realparts"]
 
@@ -91,8 +91,13 @@ def engine(migrated_engine: Engine) -> Engine:
 @pytest.fixture
 def settings(tmp_path: Path) -> Settings:
     # No broker by default (port 9 refuses at once): tests that need one start their own.
+    port = free_port()
     return load_settings(
-        data_dir=tmp_path, invite_code="abbeville-2020", mqtt_url="mqtt://127.0.0.1:9"
+        data_dir=tmp_path,
+        invite_code="abbeville-2020",
+        mqtt_url="mqtt://127.0.0.1:9",
+        port=port,
+        public_url=f"http://127.0.0.1:{port}",
     )
 
 
@@ -151,8 +156,8 @@ def network(engine: Engine) -> Network:
 
 @pytest.fixture
 def live_server(engine: Engine, settings: Settings) -> Iterator[str]:
-    """The API served by a real uvicorn on a free port, for concurrent clients."""
-    port = free_port()
+    """The API served by a real uvicorn on the settings' port, for concurrent clients."""
+    port = settings.port
     config = uvicorn.Config(
         create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
     )

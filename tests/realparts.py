@@ -26,6 +26,8 @@ import pytest
 import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
+from tests.ports import free_port
+
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
@@ -48,12 +50,6 @@ OCTOPRINT_DISABLED_PLUGINS = [
     "file_check",
     "pi_support",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, step: float = 0.1) -> Any:

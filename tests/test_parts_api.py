@@ -25,7 +25,7 @@ from orchestrator.parts.catalogue import load_catalogue
 from orchestrator.parts.extrusion import Outline, extrude
 from orchestrator.parts.generate import binary_stl_bytes
 from orchestrator.services import catalogue, parts
-from orchestrator.tables import Job, Part, Printer
+from orchestrator.tables import Job, Part, Printer, id_of
 from tests.conftest import Network, bearer
 
 API = "/api/v1"
@@ -402,7 +402,7 @@ def test_slice_job_for_the_headband_on_an_mk3(
 ) -> None:
     with Session(engine) as session:
         headband = catalogue.part_by_key(session=session, key="headband")
-        job = Job(part_id=headband.id, copies=1)  # unsaved, as the scheduler makes them
+        job = Job(part_id=id_of(headband), copies=1)  # unsaved, as the scheduler makes them
 
         first = parts.slice_job(session=session, settings=settings, job=job, printer=mk3)
         started = time.perf_counter()

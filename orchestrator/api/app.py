@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI, Request, Response
 from sqlalchemy import Engine
 
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.routes import accounts, catalogue, hub, jobs, orders, printers
 from orchestrator.core.config import Settings
 from orchestrator.db import make_engine
+from orchestrator.link.commands import CommandPublisher
 
 API_PREFIX = "/api/v1"
 
@@ -21,8 +25,15 @@ Authenticate with `Authorization: Bearer <token>`. Roles: **coordinator**, **mak
 """
 
 
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    yield
+    app.state.commands.close()
+
+
 def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     app = FastAPI(
+        lifespan=lifespan,
         title="makerline",
         description=DESCRIPTION,
         version="0.1.0",
@@ -31,7 +42,20 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.effective_database_url)
+    app.state.commands = CommandPublisher(settings.mqtt_url, settings.mqtt_topic_prefix)
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def announce_changes(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        """A successful change through the API wakes the orchestrators (new order,
+        donation, printer...), so they plan at once instead of at their next pass."""
+        response = await call_next(request)
+        if request.method != "GET" and response.status_code < 400:
+            app.state.commands.kick()
+        return response
+
     for module in (accounts, printers, jobs, orders, hub, catalogue):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -11,6 +11,7 @@ from sqlmodel import Session
 
 from orchestrator.core.config import Settings
 from orchestrator.errors import Forbidden, Unauthenticated
+from orchestrator.link.commands import CommandPublisher
 from orchestrator.services import accounts
 from orchestrator.tables import ROW_ID_MAX, Account, Maker, Role
 
@@ -27,7 +28,13 @@ def get_settings(request: Request) -> Settings:
     return settings
 
 
+def get_commands(request: Request) -> CommandPublisher:
+    commands: CommandPublisher = request.app.state.commands
+    return commands
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+CommandsDep = Annotated[CommandPublisher, Depends(get_commands)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 

@@ -10,6 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -38,6 +39,27 @@ class Settings(BaseSettings):
     invite_code: str = ""
     coordinator_token: str = ""
     duplicate_order_window_hours: int = Field(default=24, ge=0)
+    max_job_attempts: int = Field(default=3, ge=1, le=20)
+    offline_grace_seconds: float = Field(default=600, ge=0)
+    start_ack_timeout_seconds: float = Field(default=60, gt=0)
+    status_flush_seconds: float = Field(default=1.0, gt=0, le=60)
+    broker_auth_dir: Path | None = None
+    timezone: str = "Europe/Paris"
+    hub_delay_hours: float = Field(
+        default=24, ge=0, description="Collection, QC, assembly and delivery after printing."
+    )
+    film_allowance: int = Field(
+        default=0, ge=0, description="Headbands printed beyond the film on hand."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError("must be a time zone such as 'Europe/Paris'") from None
+        return value
 
     @field_validator("database_url")
     @classmethod

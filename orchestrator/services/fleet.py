@@ -23,11 +23,7 @@ from orchestrator.tables import (
     Role,
     id_of,
 )
-from printers.broker_auth import mosquitto_password_hash
-
-
-def mqtt_username(printer_id: int) -> str:
-    return f"printer-{printer_id}"
+from printers.broker_auth import mosquitto_password_hash, printer_username
 
 
 def register_printer(
@@ -45,7 +41,7 @@ def register_printer(
     assert printer.id is not None
     public = PrinterPublic.model_validate(printer)
     return PrinterWithCredentials(
-        **public.model_dump(), token=token, mqtt_username=mqtt_username(printer.id)
+        **public.model_dump(), token=token, mqtt_username=printer_username(printer.id)
     )
 
 

@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from orchestrator.errors import Conflict, Forbidden, NotFound
+from orchestrator.lifecycle import ON_PRINTER
 from orchestrator.services import catalogue
 from orchestrator.services.production import count_job_done
 from orchestrator.tables import (
@@ -90,3 +91,16 @@ def report_done(*, session: Session, job: Job, actor: Account) -> Job:
         session.add(job)
         session.flush()
     return job
+
+
+def cancel_job(*, session: Session, job: Job) -> int | None:
+    """Cancel a job; returns the printer to tell to stop, if the job was on one."""
+    if job.status in (JobStatus.DONE, JobStatus.CANCELLED, JobStatus.AWAITING_CLEAR):
+        raise Conflict(f"Job {job.id} is {job.status}: there is nothing left to cancel.")
+    on_printer = job.printer_id if job.status in ON_PRINTER else None
+    job.status = JobStatus.CANCELLED
+    job.last_reason = "cancelled by the coordinator"
+    job.updated_at = job.ended_at = datetime.now(UTC)
+    session.add(job)
+    session.flush()
+    return on_printer

@@ -9,7 +9,9 @@ from sqlmodel import Session, col, select
 from orchestrator.core.config import Settings
 from orchestrator.db import lock_names
 from orchestrator.errors import Conflict, Forbidden, NotFound, Unprocessable
+from orchestrator.eta import Forecast
 from orchestrator.services import catalogue
+from orchestrator.services.forecasts import delivery_forecasts
 from orchestrator.services.production import unpack_order
 from orchestrator.stock import balance
 from orchestrator.tables import (
@@ -92,12 +94,15 @@ def visible_order(*, session: Session, account: Account, order_id: int) -> Order
     return order
 
 
-def order_public(*, session: Session, order: Order) -> OrderPublic:
+def order_public(
+    *, session: Session, order: Order, forecast: Forecast | None = None
+) -> OrderPublic:
     product = session.get(Product, order.product_id)
     assert product is not None
     packed = balance(session, product.item, Stage.PACKED, order_id=order.id)
     delivered = balance(session, product.item, Stage.DELIVERED, order_id=order.id)
-    outstanding = 0 if order.status == OrderStatus.CANCELLED else order.quantity - delivered
+    open_ = order.status == OrderStatus.OPEN
+    outstanding = order.quantity - delivered if order.status != OrderStatus.CANCELLED else 0
     return OrderPublic.model_validate(
         order,
         update={
@@ -105,8 +110,20 @@ def order_public(*, session: Session, order: Order) -> OrderPublic:
             "packed": packed,
             "delivered": delivered,
             "outstanding": outstanding,
+            "eta": forecast.eta if forecast and open_ else None,
+            "late": bool(forecast and open_ and forecast.late),
+            "eta_note": forecast.reason if forecast and open_ else None,
         },
     )
+
+
+def orders_public(
+    *, session: Session, orders: list[Order], settings: Settings
+) -> list[OrderPublic]:
+    forecasts = delivery_forecasts(session=session, settings=settings)
+    return [
+        order_public(session=session, order=o, forecast=forecasts.get(id_of(o))) for o in orders
+    ]
 
 
 def cancel_order(*, session: Session, account: Account, order: Order) -> Order:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter
 from sqlmodel import SQLModel
 
 from orchestrator.api.deps import Coordinator, CurrentAccount, SessionDep, SettingsDep
-from orchestrator.services import accounts
+from orchestrator.services import accounts, printer_link
 from orchestrator.tables import (
     AccountCreate,
     AccountPublic,
@@ -66,3 +68,9 @@ def list_accounts(
 @router.get("/makers", response_model=list[MakerPublic])
 def list_makers(session: SessionDep, _coordinator: Coordinator) -> list[MakerPublic]:
     return [MakerPublic.model_validate(m) for m in accounts.list_makers(session=session)]
+
+
+@router.get("/metrics")
+def metrics(session: SessionDep, _coordinator: Coordinator) -> dict[str, Any]:
+    """Counters of the service's processes: messages received, malformed, duplicates..."""
+    return printer_link.counters_total(session)

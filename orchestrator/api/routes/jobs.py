@@ -4,9 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from orchestrator.api.deps import ActingMaker, Coordinator, MakerOrCoordinator, RowId, SessionDep
+from orchestrator.api.deps import (
+    ActingMaker,
+    CommandsDep,
+    Coordinator,
+    MakerOrCoordinator,
+    RowId,
+    SessionDep,
+)
+from orchestrator.link.commands import command
 from orchestrator.services import jobs
 from orchestrator.tables import JobCreate, JobPublic, JobStatus
+from printers.payloads import CommandKind
 
 router = APIRouter(prefix="/jobs", tags=["jobs"])
 
@@ -49,3 +58,17 @@ def report_job_done(
     )
     session.commit()
     return done
+
+
+@router.post("/{job_id}/cancel", response_model=JobPublic)
+def cancel_job(
+    job_id: RowId, session: SessionDep, account: Coordinator, commands: CommandsDep
+) -> JobPublic:
+    """Cancel a job. If it is on a printer, the printer is told to stop."""
+    job = jobs.visible_job(session=session, account=account, maker=None, job_id=job_id)
+    printer_id = jobs.cancel_job(session=session, job=job)
+    cancelled = jobs.job_public(session=session, job=job)
+    session.commit()
+    if printer_id is not None:
+        commands.send(printer_id, command(CommandKind.CANCEL, job_id=str(job_id)))
+    return cancelled

@@ -64,16 +64,23 @@ def place_order(
 
 @router.get("/orders", response_model=list[OrderPublic])
 def list_orders(
-    session: SessionDep, account: CentreOrCoordinator, status: OrderStatus | None = None
+    session: SessionDep,
+    settings: SettingsDep,
+    account: CentreOrCoordinator,
+    status: OrderStatus | None = None,
 ) -> list[OrderPublic]:
+    """Orders with their forecast delivery (`eta`) and a `late` flag."""
     found = orders.visible_orders(session=session, account=account, status=status)
-    return [orders.order_public(session=session, order=order) for order in found]
+    return orders.orders_public(session=session, orders=found, settings=settings)
 
 
 @router.get("/orders/{order_id}", response_model=OrderPublic)
-def read_order(order_id: RowId, session: SessionDep, account: CentreOrCoordinator) -> OrderPublic:
+def read_order(
+    order_id: RowId, session: SessionDep, settings: SettingsDep, account: CentreOrCoordinator
+) -> OrderPublic:
     order = orders.visible_order(session=session, account=account, order_id=order_id)
-    return orders.order_public(session=session, order=order)
+    (public,) = orders.orders_public(session=session, orders=[order], settings=settings)
+    return public
 
 
 @router.post("/orders/{order_id}/cancel", response_model=OrderPublic)

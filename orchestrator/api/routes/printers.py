@@ -4,16 +4,28 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query
 
-from orchestrator.api.deps import ActingMaker, MakerOrCoordinator, RowId, SessionDep
+from orchestrator.api.deps import (
+    ActingMaker,
+    CommandsDep,
+    MakerOrCoordinator,
+    RowId,
+    SessionDep,
+    SettingsDep,
+)
 from orchestrator.errors import InvalidRequest
-from orchestrator.services import accounts, fleet
+from orchestrator.link.broker_files import refresh_broker_files
+from orchestrator.link.commands import command
+from orchestrator.services import accounts, fleet, printer_link
 from orchestrator.tables import (
     ROW_ID_MAX,
     PrinterCreate,
+    PrinterEventPublic,
     PrinterPublic,
+    PrinterStatusPublic,
     PrinterUpdate,
     PrinterWithCredentials,
 )
+from printers.payloads import CommandKind
 
 router = APIRouter(prefix="/printers", tags=["printers"])
 
@@ -22,6 +34,7 @@ router = APIRouter(prefix="/printers", tags=["printers"])
 def register_printer(
     printer_in: PrinterCreate,
     session: SessionDep,
+    settings: SettingsDep,
     account: MakerOrCoordinator,
     maker: ActingMaker,
     maker_id: int | None = Query(
@@ -36,6 +49,7 @@ def register_printer(
         maker = accounts.get_maker(session=session, maker_id=maker_id)
     created = fleet.register_printer(session=session, maker=maker, printer_in=printer_in)
     session.commit()
+    refresh_broker_files(session, settings)
     return created
 
 
@@ -45,6 +59,15 @@ def list_printers(
 ) -> list[PrinterPublic]:
     printers = fleet.visible_printers(session=session, account=account, maker=maker)
     return [PrinterPublic.model_validate(p) for p in printers]
+
+
+@router.get("/status", response_model=list[PrinterStatusPublic])
+def list_statuses(
+    session: SessionDep, account: MakerOrCoordinator, maker: ActingMaker
+) -> list[PrinterStatusPublic]:
+    """The last status each printer reported over MQTT (written every second or so)."""
+    statuses = printer_link.statuses_for(session, account, maker)
+    return [PrinterStatusPublic.model_validate(s) for s in statuses]
 
 
 @router.get("/{printer_id}", response_model=PrinterPublic)
@@ -77,10 +100,49 @@ def update_printer(
 
 @router.delete("/{printer_id}", status_code=204)
 def delete_printer(
-    printer_id: RowId, session: SessionDep, account: MakerOrCoordinator, maker: ActingMaker
+    printer_id: RowId,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: MakerOrCoordinator,
+    maker: ActingMaker,
 ) -> None:
     printer = fleet.owned_printer(
         session=session, account=account, maker=maker, printer_id=printer_id
     )
     fleet.delete_printer(session=session, printer=printer)
     session.commit()
+    refresh_broker_files(session, settings)
+
+
+@router.get("/{printer_id}/status", response_model=PrinterStatusPublic)
+def read_status(
+    printer_id: RowId, session: SessionDep, account: MakerOrCoordinator, maker: ActingMaker
+) -> PrinterStatusPublic:
+    fleet.owned_printer(session=session, account=account, maker=maker, printer_id=printer_id)
+    return PrinterStatusPublic.model_validate(printer_link.status_of(session, printer_id))
+
+
+@router.get("/{printer_id}/events", response_model=list[PrinterEventPublic])
+def list_events(
+    printer_id: RowId, session: SessionDep, account: MakerOrCoordinator, maker: ActingMaker
+) -> list[PrinterEventPublic]:
+    """The printer's latest events, newest first, each stored once."""
+    fleet.owned_printer(session=session, account=account, maker=maker, printer_id=printer_id)
+    return [
+        PrinterEventPublic.model_validate(e) for e in printer_link.events_of(session, printer_id)
+    ]
+
+
+@router.post("/{printer_id}/clear-bed", status_code=202)
+def clear_bed(
+    printer_id: RowId,
+    session: SessionDep,
+    account: MakerOrCoordinator,
+    maker: ActingMaker,
+    commands: CommandsDep,
+) -> dict[str, str]:
+    """The maker confirms the bed is clear: the agent publishes BedCleared and takes work."""
+    fleet.owned_printer(session=session, account=account, maker=maker, printer_id=printer_id)
+    payload = command(CommandKind.CLEAR_BED)
+    commands.send(printer_id, payload)
+    return {"command_id": payload.command_id}

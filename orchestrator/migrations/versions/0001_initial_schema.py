@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 13:42:10.667764
+Create Date: 2026-11-28 14:08:42.056629
 """
 
 from collections.abc import Sequence
@@ -63,6 +63,13 @@ def upgrade() -> None:
     sa.Column('id', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id'),
     sa.UniqueConstraint('key')
+    )
+    op.create_table('servicecounter',
+    sa.Column('process', sqlmodel.sql.sqltypes.AutoString(length=100), nullable=False),
+    sa.Column('name', sqlmodel.sql.sqltypes.AutoString(length=60), nullable=False),
+    sa.Column('value', sa.Integer(), nullable=False),
+    sa.Column('updated_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('process', 'name')
     )
     op.create_table('batch',
     sa.Column('quantity', sa.Integer(), nullable=False),
@@ -205,8 +212,19 @@ def upgrade() -> None:
     sa.Column('printer_id', sa.Integer(), nullable=True),
     sa.Column('order_id', sa.Integer(), nullable=True),
     sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('needed_by', sa.Date(), nullable=True),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('flagged', sa.Boolean(), nullable=False),
+    sa.Column('last_reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('command_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('gcode_sha256', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('estimated_seconds', sa.Float(), nullable=True),
     sa.Column('created_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('assigned_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('sent_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('started_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
     sa.Column('done_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
     sa.ForeignKeyConstraint(['order_id'], ['order.id'], ),
     sa.ForeignKeyConstraint(['part_id'], ['part.id'], ),
@@ -215,8 +233,55 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_order_id'), ['order_id'], unique=False)
-        batch_op.create_index(batch_op.f('ix_job_printer_id'), ['printer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_status'), ['status'], unique=False)
+        batch_op.create_index('uq_job_one_active_per_printer', ['printer_id'], unique=True, sqlite_where=sa.text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"), postgresql_where=sa.text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"))
+
+    op.create_table('printerevent',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('printer_id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=False),
+    sa.Column('kind', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('job_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('happened_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('received_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['printer_id'], ['printer.id'], ),
+    sa.PrimaryKeyConstraint('id'),
+    sa.UniqueConstraint('printer_id', 'event_id', name='uq_printer_event')
+    )
+    with op.batch_alter_table('printerevent', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_printerevent_printer_id'), ['printer_id'], unique=False)
+
+    op.create_table('printerstatus',
+    sa.Column('printer_id', sa.Integer(), nullable=False),
+    sa.Column('state', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=False),
+    sa.Column('job_id', sqlmodel.sql.sqltypes.AutoString(length=64), nullable=True),
+    sa.Column('progress', sa.Float(), nullable=True),
+    sa.Column('temperatures', sa.JSON(), nullable=False),
+    sa.Column('seq', sa.BigInteger(), nullable=True),
+    sa.Column('reported_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('last_seen_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('offline_since', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['printer_id'], ['printer.id'], ),
+    sa.PrimaryKeyConstraint('printer_id')
+    )
+    op.create_table('jobattempt',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('job_id', sa.Integer(), nullable=False),
+    sa.Column('printer_id', sa.Integer(), nullable=False),
+    sa.Column('outcome', sqlmodel.sql.sqltypes.AutoString(length=20), nullable=True),
+    sa.Column('reason', sqlmodel.sql.sqltypes.AutoString(length=500), nullable=True),
+    sa.Column('estimated_seconds', sa.Float(), nullable=True),
+    sa.Column('assigned_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=False),
+    sa.Column('started_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
+    sa.Column('ended_at', orchestrator.tables.UtcDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['job_id'], ['job.id'], ),
+    sa.ForeignKeyConstraint(['printer_id'], ['printer.id'], ),
+    sa.PrimaryKeyConstraint('id')
+    )
+    with op.batch_alter_table('jobattempt', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_jobattempt_job_id'), ['job_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_jobattempt_printer_id'), ['printer_id'], unique=False)
 
     op.create_table('movement',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -262,9 +327,19 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_movement_batch_id'))
 
     op.drop_table('movement')
+    with op.batch_alter_table('jobattempt', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_jobattempt_printer_id'))
+        batch_op.drop_index(batch_op.f('ix_jobattempt_job_id'))
+
+    op.drop_table('jobattempt')
+    op.drop_table('printerstatus')
+    with op.batch_alter_table('printerevent', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_printerevent_printer_id'))
+
+    op.drop_table('printerevent')
     with op.batch_alter_table('job', schema=None) as batch_op:
+        batch_op.drop_index('uq_job_one_active_per_printer', sqlite_where=sa.text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"), postgresql_where=sa.text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"))
         batch_op.drop_index(batch_op.f('ix_job_status'))
-        batch_op.drop_index(batch_op.f('ix_job_printer_id'))
         batch_op.drop_index(batch_op.f('ix_job_order_id'))
 
     op.drop_table('job')
@@ -293,6 +368,7 @@ def downgrade() -> None:
 
     op.drop_table('bomline')
     op.drop_table('batch')
+    op.drop_table('servicecounter')
     op.drop_table('product')
     op.drop_table('part')
     with op.batch_alter_table('account', schema=None) as batch_op:

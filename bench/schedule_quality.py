@@ -1,0 +1,556 @@
+"""Schedule quality: makerline's scheduler against FIFO on a simulated volunteer farm.
+
+A discrete-event simulation (no real clock) of a heterogeneous farm with availability windows
+and a stream of orders with needed-by dates. Orders become print jobs through the real planner
+(`orchestrator.planner.plan`); at every moment where printers are free, a policy hands out jobs:
+
+- makerline: `assign_jobs`, each printer's speed factor learned from its finished jobs with
+  `learned_speed_factor` (1.0 until it has history), queue claimed as `dispatch.assign` does
+  (the first max(4 x free, 100) jobs in queue order);
+- FIFO: jobs in arrival order, the free compatible printer with the lowest id, no speed
+  learning and no check of the window beyond "open now".
+
+Run: python bench/schedule_quality.py [--quick] [--overrun pause|run]
+"""
+
+from __future__ import annotations
+
+import argparse
+import heapq
+import math
+import random
+import statistics
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+
+from orchestrator.planner import URGENCY_RANK, OrderDemand, PlannablePart, PlanningState, plan
+from orchestrator.scheduler import (
+    FreePrinter,
+    Profile,
+    QueuedJob,
+    assign_jobs,
+    learned_speed_factor,
+    window_left_s,
+)
+from orchestrator.tables import Item, Stage, Urgency
+
+DAY = 24 * 3600.0
+DAY0 = date(2020, 4, 6)  # t = 0 is 00:00 on this day
+HISTORY = 10  # finished jobs per printer that the speed factor is learned from, as dispatch does
+
+PROFILES = {
+    "MK3": Profile(250, 210, 210, 0.4, "PETG"),
+    "MINI": Profile(180, 180, 180, 0.4, "PETG"),
+    "CR-10": Profile(300, 300, 400, 0.4, "PETG"),
+    "MK3-PLA": Profile(250, 210, 210, 0.4, "PLA"),
+}
+PROFILE_NAME = {profile: name for name, profile in PROFILES.items()}
+PROFILE_WEIGHTS = {"MK3": 0.35, "MINI": 0.25, "CR-10": 0.2, "MK3-PLA": 0.2}
+HOURS_WEIGHTS = {"00:00-24:00": 0.4, "08:00-22:00": 0.4, "18:00-23:00": 0.2}
+
+PART_MATERIAL = {"headband": "PETG", "reinforcement": "PETG", "amicroche": "PLA"}
+SECONDS_PER_COPY = {"headband": 5400.0, "reinforcement": 1500.0, "amicroche": 900.0}
+PLATE_SETUP_S = 600.0
+# The slicer's estimate differs by profile (acceleration, bowden vs direct drive).
+PROFILE_SLOWNESS = {"MK3": 1.0, "MINI": 1.15, "CR-10": 1.3, "MK3-PLA": 1.0}
+PLATE_CAPACITY = {
+    "headband": {"MK3": 4, "MINI": 2, "CR-10": 6, "MK3-PLA": 4},
+    "reinforcement": {"MK3": 6, "MINI": 4, "CR-10": 9, "MK3-PLA": 6},
+    "amicroche": {"MK3": 8, "MINI": 6, "CR-10": 12, "MK3-PLA": 8},
+}
+PARTS = {
+    Item.HEADBAND: PlannablePart("headband", Item.HEADBAND, 2),
+    Item.REINFORCEMENT: PlannablePart("reinforcement", Item.REINFORCEMENT, 4),
+    Item.AMICROCHE: PlannablePart("amicroche", Item.AMICROCHE, 6),
+}
+VISOR_BOM = ((Item.HEADBAND, 1), (Item.REINFORCEMENT, 1), (Item.FILM_SHEET, 1), (Item.ELASTIC, 1))
+HOOK_BOM = ((Item.AMICROCHE, 1),)
+LEAD_DAYS = {Urgency.CRITICAL: (1, 3), Urgency.HIGH: (2, 5), Urgency.NORMAL: (4, 9)}
+
+
+def estimate(part_key: str, copies: int, profile: Profile) -> float | None:
+    """The slicer's estimate per (part, profile), or None when the plate does not fit."""
+    name = PROFILE_NAME[profile]
+    if copies > PLATE_CAPACITY[part_key][name]:
+        return None
+    return (PLATE_SETUP_S + SECONDS_PER_COPY[part_key] * copies) * PROFILE_SLOWNESS[name]
+
+
+@dataclass(frozen=True)
+class SimPrinter:
+    printer_id: int
+    maker_id: int
+    profile: Profile
+    hours: str
+    true_speed: float  # hidden from the policies: actual / estimated time
+
+
+@dataclass(frozen=True)
+class SimOrder:
+    order_id: int
+    arrival_s: float
+    demand: OrderDemand
+
+
+@dataclass(frozen=True)
+class SimJob:
+    job_id: int
+    order_id: int
+    part_key: str
+    copies: int
+    needed_by: date
+    priority: int
+    arrival_s: float
+    noise: float  # this plate's own luck, the same on any printer
+
+    @property
+    def material(self) -> str:
+        return PART_MATERIAL[self.part_key]
+
+    @property
+    def rank(self) -> tuple[date, int, int]:
+        return (self.needed_by, self.priority, self.job_id)
+
+
+def make_farm(rng: random.Random, printers: int) -> list[SimPrinter]:
+    farm: list[SimPrinter] = []
+    maker_id = 0
+    while len(farm) < printers:
+        maker_id += 1
+        hours = rng.choices(list(HOURS_WEIGHTS), list(HOURS_WEIGHTS.values()))[0]
+        for _ in range(min(rng.randint(1, 4), printers - len(farm))):
+            name = rng.choices(list(PROFILE_WEIGHTS), list(PROFILE_WEIGHTS.values()))[0]
+            speed = rng.uniform(0.7, 1.6)
+            farm.append(SimPrinter(len(farm) + 1, maker_id, PROFILES[name], hours, speed))
+    return farm
+
+
+def make_orders(
+    rng: random.Random, orders: int, arrival_days: float, scale: float
+) -> list[SimOrder]:
+    made = []
+    for order_id in range(1, orders + 1):
+        arrival = rng.uniform(8 * 3600, arrival_days * DAY)
+        urgency = rng.choices(list(LEAD_DAYS), [0.15, 0.3, 0.55])[0]
+        low, high = LEAD_DAYS[urgency]
+        needed_by = DAY0 + timedelta(days=int(arrival // DAY) + rng.randint(low, high))
+        bom: tuple[tuple[Item, int], ...]
+        if rng.random() < 0.75:
+            item, bom, quantity = Item.VISOR, VISOR_BOM, rng.randint(20, 150)
+        else:
+            item, bom, quantity = Item.AMICROCHE, HOOK_BOM, rng.randint(50, 300)
+        created = datetime.combine(DAY0, datetime.min.time(), UTC) + timedelta(seconds=arrival)
+        quantity = max(1, round(quantity * scale))
+        demand = OrderDemand(order_id, item, bom, quantity, needed_by, urgency, created)
+        made.append(SimOrder(order_id, arrival, demand))
+    return sorted(made, key=lambda o: o.arrival_s)
+
+
+def jobs_for(order: SimOrder, first_id: int, rng: random.Random) -> list[SimJob]:
+    """The planner's jobs for one new order. Film is ample and nothing is in stock, so the
+    planner's answer is the order's bill of materials cut into plates; urgency goes into the
+    priority (the needed-by date already comes first in the queue order)."""
+    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 10**9}
+    planned = plan(PlanningState([order.demand], stock, PARTS, []))
+    urgency = URGENCY_RANK[order.demand.urgency]
+    return [
+        SimJob(
+            first_id + n,
+            order.order_id,
+            new.part_key,
+            new.copies,
+            new.needed_by,
+            urgency,
+            order.arrival_s,
+            rng.lognormvariate(0.0, 0.08) * (2.0 if rng.random() < 0.03 else 1.0),
+        )
+        for n, new in enumerate(planned.new_jobs)
+    ]
+
+
+# --- windows ---
+
+
+def next_open(hours: str, t: float) -> float:
+    start = float(_hhmm(hours.split("-")[0]))
+    candidate = math.floor(t / DAY) * DAY + start
+    return candidate if candidate > t else candidate + DAY
+
+
+def _hhmm(text: str) -> int:
+    h, m = text.split(":")
+    return int(h) * 3600 + int(m) * 60
+
+
+def window_now(hours: str, t: float) -> float | None:
+    return window_left_s(hours, t % DAY)
+
+
+def finish_time(hours: str, start: float, work: float, overrun: str) -> tuple[float, float]:
+    """(when the print ends, when the printer is free again).
+
+    pause: the printer only prints inside the window; a job that runs past it is paused
+    until it reopens. run: the print goes on unattended, but the bed is only cleared once
+    the window is open again.
+    """
+    if overrun == "run":
+        end = start + work
+        return end, end if _open_at_end(hours, end) else next_open(hours, end)
+    t = start
+    while True:
+        left = window_now(hours, t)
+        if left is None or left < 1e-6:
+            t = next_open(hours, t)
+            continue
+        if work <= left:
+            return t + work, t + work
+        work -= left
+        t += left
+
+
+def _open_at_end(hours: str, t: float) -> bool:
+    # A print ending exactly when the window closes is still cleared by the maker.
+    return window_now(hours, t) is not None or window_now(hours, t - 1.0) is not None
+
+
+def window_seconds(hours: str, until: float) -> float:
+    """Seconds inside the window between t = 0 and `until`."""
+    if window_left_s(hours, 0.0) == math.inf:
+        return until
+    start_text, end_text = hours.split("-")
+    start, end = _hhmm(start_text), _hhmm(end_text)
+    assert start < end, "the bench uses same-day windows only"
+    total = 0.0
+    for day in range(int(until // DAY) + 1):
+        lo, hi = day * DAY + start, min(day * DAY + end, until)
+        total += max(0.0, hi - lo)
+    return total
+
+
+# --- policies ---
+
+
+@dataclass
+class FarmState:
+    history: dict[int, list[float]] = field(default_factory=lambda: defaultdict(list))
+    active: dict[int, int] = field(default_factory=lambda: defaultdict(int))  # per maker
+    done_at: list[tuple[float, int]] = field(default_factory=list)  # (time, maker)
+
+
+Policy = Callable[[float, list[SimPrinter], list[SimJob], FarmState], list[tuple[SimJob, int]]]
+
+
+def makerline_policy(claim_cap: bool = True) -> Policy:
+    def choose(
+        now: float, free: list[SimPrinter], queue: list[SimJob], farm: FarmState
+    ) -> list[tuple[SimJob, int]]:
+        ranked = sorted(queue, key=lambda j: j.rank)
+        if claim_cap:
+            ranked = ranked[: max(4 * len(free), 100)]
+        printers = [
+            FreePrinter(
+                p.printer_id,
+                p.maker_id,
+                p.profile,
+                learned_speed_factor(farm.history[p.printer_id][-HISTORY:]),
+                window_now(p.hours, now) or 0.0,
+            )
+            for p in free
+        ]
+        queued = [
+            QueuedJob(j.job_id, j.part_key, j.copies, j.material, None, j.needed_by, j.priority)
+            for j in ranked
+        ]
+        load: dict[int, int] = defaultdict(int, farm.active)
+        for t, maker in farm.done_at:
+            if t >= now - DAY:
+                load[maker] += 1
+        by_id = {j.job_id: j for j in ranked}
+        decisions = assign_jobs(queued, printers, estimate, dict(load))
+        return [(by_id[d.job_id], d.printer_id) for d in decisions]
+
+    return choose
+
+
+def fifo_policy(
+    now: float, free: list[SimPrinter], queue: list[SimJob], farm: FarmState
+) -> list[tuple[SimJob, int]]:
+    idle = sorted(free, key=lambda p: p.printer_id)
+    taken: set[int] = set()
+    exhausted: set[tuple[str, int]] = set()
+    chosen = []
+    for job in sorted(queue, key=lambda j: j.job_id):
+        if len(taken) == len(idle):
+            break
+        kind = (job.part_key, job.copies)
+        if kind in exhausted:
+            continue
+        printer = next(
+            (
+                p
+                for p in idle
+                if p.printer_id not in taken
+                and p.profile.material == job.material
+                and estimate(job.part_key, job.copies, p.profile) is not None
+            ),
+            None,
+        )
+        if printer is None:
+            exhausted.add(kind)
+            continue
+        taken.add(printer.printer_id)
+        chosen.append((job, printer.printer_id))
+    return chosen
+
+
+# --- simulation ---
+
+
+@dataclass(frozen=True)
+class RunResult:
+    makespan_h: float
+    deadlines_met: float  # share of orders whose last part was done before the needed-by date
+    jobs_per_maker: tuple[int, int]  # (min, max) over makers
+    jobs: int
+
+
+def simulate(
+    farm: Sequence[SimPrinter], orders: Sequence[SimOrder], policy: Policy, seed: int, overrun: str
+) -> RunResult:
+    rng = random.Random(seed)  # plate luck: the same draws for every policy
+    by_id = {p.printer_id: p for p in farm}
+    state = FarmState()
+    events: list[tuple[float, int, str, int]] = []
+    seq = 0
+
+    def push(t: float, kind: str, ref: int) -> None:
+        nonlocal seq
+        seq += 1
+        heapq.heappush(events, (t, seq, kind, ref))
+
+    jobs_of: dict[int, list[SimJob]] = {}
+    next_job = 1
+    for order in orders:
+        jobs_of[order.order_id] = jobs_for(order, next_job, rng)
+        next_job += len(jobs_of[order.order_id])
+        push(order.arrival_s, "order", order.order_id)
+    for p in farm:
+        if window_now(p.hours, 0.0) != math.inf:
+            push(
+                next_open(p.hours, 0.0) if window_now(p.hours, 0.0) is None else 0.0,
+                "open",
+                p.printer_id,
+            )
+
+    queue: list[SimJob] = []
+    idle = {p.printer_id for p in farm}
+    running: dict[int, tuple[SimJob, float, float]] = {}  # printer -> (job, start, estimate)
+    order_done: dict[int, float] = defaultdict(float)
+    per_maker: dict[int, int] = {p.maker_id: 0 for p in farm}
+    arrived = 0
+    total_jobs = sum(len(j) for j in jobs_of.values())
+    finished = 0
+    makespan = 0.0
+    while events and finished < total_jobs:
+        now = events[0][0]
+        while events and events[0][0] == now:
+            _t, _seq, kind, ref = heapq.heappop(events)
+            if kind == "order":
+                queue.extend(jobs_of[ref])
+                arrived += 1
+            elif kind == "open":
+                push(next_open(by_id[ref].hours, now), "open", ref)
+            elif kind == "print_end":
+                job, start, estimated = running[ref]
+                state.history[ref].append((now - start) / estimated)  # wall clock, as dispatch
+                order_done[job.order_id] = max(order_done[job.order_id], now)
+                makespan = max(makespan, now)
+                finished += 1
+            elif kind == "free":
+                maker = by_id[ref].maker_id
+                state.active[maker] -= 1
+                state.done_at.append((now, maker))
+                del running[ref]
+                idle.add(ref)
+        free = [by_id[i] for i in sorted(idle) if window_now(by_id[i].hours, now) is not None]
+        if not free or not queue:
+            continue
+        picked = policy(now, free, queue, state)
+        taken = {job.job_id for job, _ in picked}
+        queue = [j for j in queue if j.job_id not in taken]
+        for job, printer_id in picked:
+            printer = by_id[printer_id]
+            plate_s = estimate(job.part_key, job.copies, printer.profile)
+            assert plate_s is not None and printer_id in idle
+            work = plate_s * printer.true_speed * job.noise
+            end, free_at = finish_time(printer.hours, now, work, overrun)
+            idle.discard(printer_id)
+            running[printer_id] = (job, now, plate_s)
+            state.active[printer.maker_id] += 1
+            per_maker[printer.maker_id] += 1
+            push(end, "print_end", printer_id)
+            push(free_at, "free", printer_id)
+        if len(state.done_at) > 4096:
+            state.done_at = [(t, m) for t, m in state.done_at if t >= now - DAY]
+    assert finished == total_jobs, "some jobs never ran: no printer could take them"
+    met = sum(
+        order_done[o.order_id] < (o.demand.needed_by - DAY0).days * DAY for o in orders
+    ) / len(orders)
+    counts = list(per_maker.values())
+    return RunResult(makespan / 3600, met, (min(counts), max(counts)), total_jobs)
+
+
+def lower_bound_h(farm: Sequence[SimPrinter], orders: Sequence[SimOrder], seed: int) -> float:
+    """max(work / capacity, longest single job), in hours from t = 0.
+
+    Each job counts at its fastest possible printer. Capacity is the time inside the windows,
+    per material as well as overall (PLA plates only run on PLA printers): every one of these
+    bounds holds, so their maximum does. The single job starts no earlier than its order.
+    """
+    rng = random.Random(seed)
+    jobs: list[SimJob] = []
+    for order in orders:
+        jobs.extend(jobs_for(order, len(jobs) + 1, rng))
+    work: dict[str, float] = defaultdict(float)
+    longest = 0.0
+    for job in jobs:
+        best = min(
+            e * p.true_speed * job.noise
+            for p in farm
+            if p.profile.material == job.material
+            and (e := estimate(job.part_key, job.copies, p.profile)) is not None
+        )
+        work[job.material] += best
+        longest = max(longest, job.arrival_s + best)
+    bounds = [longest]
+    groups = {m: [p for p in farm if p.profile.material == m] for m in work}
+    groups["all"] = list(farm)
+    work["all"] = sum(work.values())
+    for material, printers in groups.items():
+        lo, hi = 0.0, 365 * DAY
+        while hi - lo > 60:
+            mid = (lo + hi) / 2
+            if sum(window_seconds(p.hours, mid) for p in printers) >= work[material]:
+                hi = mid
+            else:
+                lo = mid
+        bounds.append(hi)
+    return max(bounds) / 3600
+
+
+@dataclass(frozen=True)
+class Scenario:
+    printers: int = 60
+    orders: int = 40
+    arrival_days: float = 4.0
+    scale: float = 1.0  # order sizes
+
+
+QUICK = Scenario(printers=20, orders=14, arrival_days=3.0, scale=0.5)
+
+
+@dataclass(frozen=True)
+class SeedRow:
+    seed: int
+    lower_bound_h: float
+    results: dict[str, RunResult]
+
+
+POLICIES: dict[str, Callable[[], Policy]] = {
+    "makerline": makerline_policy,
+    "FIFO": lambda: fifo_policy,
+}
+
+
+def run(
+    scenario: Scenario = Scenario(),
+    seeds: Sequence[int] = (1, 2, 3),
+    overrun: str = "pause",
+    policies: dict[str, Callable[[], Policy]] | None = None,
+) -> list[SeedRow]:
+    rows = []
+    for seed in seeds:
+        rng = random.Random(seed)
+        farm = make_farm(rng, scenario.printers)
+        orders = make_orders(rng, scenario.orders, scenario.arrival_days, scenario.scale)
+        results = {
+            name: simulate(farm, orders, make(), seed, overrun)
+            for name, make in (policies or POLICIES).items()
+        }
+        rows.append(SeedRow(seed, lower_bound_h(farm, orders, seed), results))
+    return rows
+
+
+def run_quick() -> list[SeedRow]:
+    return run(QUICK, seeds=(1, 2, 3))
+
+
+def table(rows: Sequence[SeedRow]) -> str:
+    names = list(rows[0].results)
+    head = f"{'seed':>5} {'LB h':>7} | " + " | ".join(
+        f"{n + ' makespan h':>20} {'/LB':>5} {'met':>5} {'jobs/maker':>10}" for n in names
+    )
+    lines = [head, "-" * len(head)]
+
+    def cells(results: dict[str, RunResult], lb: float) -> str:
+        return " | ".join(
+            f"{r.makespan_h:>20.1f} {r.makespan_h / lb:>5.2f} {r.deadlines_met:>5.0%} "
+            f"{r.jobs_per_maker[0]:>4}-{r.jobs_per_maker[1]:<5}"
+            for r in (results[n] for n in names)
+        )
+
+    for row in rows:
+        lines.append(
+            f"{row.seed:>5} {row.lower_bound_h:>7.1f} | {cells(row.results, row.lower_bound_h)}"
+        )
+    mean_lb = statistics.mean(r.lower_bound_h for r in rows)
+    mean = {
+        n: RunResult(
+            statistics.mean(r.results[n].makespan_h for r in rows),
+            statistics.mean(r.results[n].deadlines_met for r in rows),
+            (
+                round(statistics.mean(r.results[n].jobs_per_maker[0] for r in rows)),
+                round(statistics.mean(r.results[n].jobs_per_maker[1] for r in rows)),
+            ),
+            rows[0].results[n].jobs,
+        )
+        for n in names
+    }
+    ratio = {
+        n: statistics.mean(r.results[n].makespan_h / r.lower_bound_h for r in rows) for n in names
+    }
+    line = f"{'mean':>5} {mean_lb:>7.1f} | " + " | ".join(
+        f"{mean[n].makespan_h:>20.1f} {ratio[n]:>5.2f} {mean[n].deadlines_met:>5.0%} "
+        f"{mean[n].jobs_per_maker[0]:>4}-{mean[n].jobs_per_maker[1]:<5}"
+        for n in names
+    )
+    lines += ["-" * len(head), line]
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a small farm, a few seconds")
+    parser.add_argument("--overrun", choices=("pause", "run"), default="pause")
+    parser.add_argument(
+        "--no-claim-cap",
+        action="store_true",
+        help="also run makerline on the whole queue, not dispatch's first max(4 x free, 100)",
+    )
+    args = parser.parse_args()
+    scenario = QUICK if args.quick else Scenario()
+    policies = dict(POLICIES)
+    if args.no_claim_cap:
+        policies["makerline-all"] = lambda: makerline_policy(claim_cap=False)
+    rows = run(scenario, overrun=args.overrun, policies=policies)
+    print(
+        f"{scenario.printers} printers, {scenario.orders} orders, overrun={args.overrun}; "
+        "met = orders done before their needed-by date"
+    )
+    print(table(rows))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,302 @@
+"""The dispatcher: plans jobs, gives free printers their next job, and sends it.
+
+This is the edge around the pure planner and scheduler: it reads the state they need,
+writes their decisions in one transaction, and publishes `start_job` commands after the
+commit. Several orchestrator replicas can run it at once over PostgreSQL:
+- queued jobs are claimed with `FOR UPDATE SKIP LOCKED`, so two replicas never take the
+  same job;
+- a partial unique index lets a printer hold one active job, so two replicas never give
+  one printer two jobs (the loser's assignment is skipped).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from orchestrator.core.config import Settings
+from orchestrator.db import is_postgres
+from orchestrator.lifecycle import lost
+from orchestrator.link.live import LiveStatus
+from orchestrator.scheduler import (
+    Assignment,
+    FreePrinter,
+    Profile,
+    QueuedJob,
+    assign_jobs,
+    learned_speed_factor,
+    window_left_s,
+)
+from orchestrator.services.planning import plate_capacity, profile_of
+from orchestrator.services.printer_link import apply_transition
+from orchestrator.tables import (
+    ACTIVE_JOB_STATUSES,
+    Job,
+    JobAttempt,
+    JobStatus,
+    Part,
+    Printer,
+    PrinterStatus,
+    id_of,
+)
+from printers.payloads import CommandKind, CommandPayload, PrinterState, now
+
+log = logging.getLogger(__name__)
+
+# --- dispatching ----------------------------------------------------------------------
+
+
+def local_seconds_since_midnight(moment: datetime, timezone: str) -> float:
+    local = moment.astimezone(ZoneInfo(timezone))
+    return local.hour * 3600 + local.minute * 60 + local.second
+
+
+def free_printers(
+    session: Session, settings: Settings, live: dict[int, LiveStatus], moment: datetime
+) -> list[FreePrinter]:
+    """Online, idle, holding no job, and inside their availability hours."""
+    stored = {s.printer_id: s.state for s in session.exec(select(PrinterStatus))}
+    states = stored | {printer_id: s.state.value for printer_id, s in live.items()}
+    busy = set(
+        session.exec(
+            select(Job.printer_id).where(
+                col(Job.status).in_(list(ACTIVE_JOB_STATUSES)), col(Job.printer_id).is_not(None)
+            )
+        )
+    )
+    idle = [pid for pid, state in states.items() if state == PrinterState.IDLE and pid not in busy]
+    if not idle:
+        return []
+    since_midnight = local_seconds_since_midnight(moment, settings.timezone)
+    speeds = speed_factors(session, idle)
+    free = []
+    for printer in session.exec(select(Printer).where(col(Printer.id).in_(idle))):
+        window = window_left_s(printer.availability_hours, since_midnight)
+        if window is None:
+            continue
+        free.append(
+            FreePrinter(
+                id_of(printer),
+                printer.maker_id,
+                profile_of(printer),
+                speeds.get(id_of(printer), 1.0),
+                window,
+            )
+        )
+    return free
+
+
+def speed_factors(session: Session, printer_ids: list[int], history: int = 10) -> dict[int, float]:
+    ratios: dict[int, list[float]] = defaultdict(list)
+    rows = session.exec(
+        select(JobAttempt)
+        .where(
+            col(JobAttempt.printer_id).in_(printer_ids),
+            JobAttempt.outcome == "done",
+            col(JobAttempt.started_at).is_not(None),
+            col(JobAttempt.estimated_seconds).is_not(None),
+        )
+        .order_by(col(JobAttempt.id).desc())
+    )
+    for attempt in rows:
+        if len(ratios[attempt.printer_id]) >= history:
+            continue
+        assert attempt.started_at is not None and attempt.ended_at is not None
+        actual = (attempt.ended_at - attempt.started_at).total_seconds()
+        if attempt.estimated_seconds:
+            ratios[attempt.printer_id].append(actual / attempt.estimated_seconds)
+    return {pid: learned_speed_factor(values) for pid, values in ratios.items()}
+
+
+def maker_load(session: Session, since: datetime) -> dict[int, int]:
+    """Work in hand per maker: active jobs plus those finished lately."""
+    rows = session.exec(
+        select(Printer.maker_id, func.count(col(Job.id)))
+        .join(Printer, col(Job.printer_id) == Printer.id)
+        .where(col(Job.status).in_(list(ACTIVE_JOB_STATUSES)) | (col(Job.done_at) >= since))
+        .group_by(col(Printer.maker_id))
+    )
+    return {maker_id: int(count) for maker_id, count in rows}
+
+
+def claim_queued(session: Session, limit: int) -> list[tuple[Job, Part]]:
+    query = (
+        select(Job, Part)
+        .join(Part, col(Job.part_id) == Part.id)
+        .where(Job.status == JobStatus.QUEUED, col(Job.flagged).is_(False))
+        .order_by(col(Job.needed_by), col(Job.priority), col(Job.id))
+        .limit(limit)
+    )
+    if is_postgres(session):
+        query = query.with_for_update(skip_locked=True, of=Job)
+    return list(session.exec(query))
+
+
+def failed_printers(session: Session, job_ids: list[int]) -> dict[int, frozenset[int]]:
+    avoid: dict[int, set[int]] = defaultdict(set)
+    for attempt in session.exec(
+        select(JobAttempt).where(
+            col(JobAttempt.job_id).in_(job_ids), col(JobAttempt.outcome).in_(["failed", "lost"])
+        )
+    ):
+        avoid[attempt.job_id].add(attempt.printer_id)
+    return {job_id: frozenset(ids) for job_id, ids in avoid.items()}
+
+
+def assign(
+    session: Session,
+    settings: Settings,
+    live: dict[int, LiveStatus],
+    moment: datetime,
+    estimate_for: Callable[[Part, Printer, int], float | None],
+) -> list[tuple[Job, Printer, Assignment]]:
+    """Choose and record assignments; the caller commits, then sends the commands."""
+    free = free_printers(session, settings, live, moment)
+    if not free:
+        return []
+    claimed = claim_queued(session, limit=max(4 * len(free), 100))
+    if not claimed:
+        return []
+    printers = {
+        p.id: p
+        for p in session.exec(
+            select(Printer).where(col(Printer.id).in_([f.printer_id for f in free]))
+        )
+    }
+    by_profile = {profile_of(p): p for p in printers.values()}
+    part_by_key = {part.key: part for _job, part in claimed}
+    avoid = failed_printers(session, [id_of(job) for job, _part in claimed])
+
+    def estimate(part_key: str, copies: int, profile: Profile) -> float | None:
+        part = part_by_key[part_key]
+        if plate_capacity(part, profile) < copies:
+            return None
+        return estimate_for(part, by_profile[profile], copies)
+
+    queued = [
+        QueuedJob(
+            id_of(job),
+            part.key,
+            job.copies,
+            part.material,
+            None,
+            job.needed_by,
+            job.priority,
+            avoid.get(id_of(job), frozenset()),
+        )
+        for job, part in claimed
+    ]
+    decisions = assign_jobs(queued, free, estimate, maker_load(session, moment - timedelta(days=1)))
+    jobs = {id_of(job): job for job, _part in claimed}
+    made = []
+    for decision in decisions:
+        job, printer = jobs[decision.job_id], printers[decision.printer_id]
+        try:
+            with session.begin_nested():
+                job.status = JobStatus.ASSIGNED
+                job.printer_id = decision.printer_id
+                job.command_id = f"start-{job.id}-{job.attempts}"
+                job.estimated_seconds = decision.estimated_seconds
+                job.assigned_at = job.updated_at = moment
+                session.add(job)
+                session.add(
+                    JobAttempt(
+                        job_id=decision.job_id,
+                        printer_id=decision.printer_id,
+                        estimated_seconds=decision.estimated_seconds,
+                        assigned_at=moment,
+                    )
+                )
+                session.flush()
+        except IntegrityError:
+            # Another replica gave this printer a job first.
+            session.refresh(job)
+            continue
+        made.append((job, printer, decision))
+    return made
+
+
+def start_command(settings: Settings, job: Job) -> CommandPayload:
+    assert job.command_id is not None and job.gcode_sha256 is not None
+    return CommandPayload(
+        command_id=job.command_id,
+        kind=CommandKind.START_JOB,
+        job_id=str(job.id),
+        gcode_url=f"{settings.public_url.rstrip('/')}/api/v1/jobs/{job.id}/gcode",
+        sha256=job.gcode_sha256,
+        ts=now(),
+    )
+
+
+def mark_sent(session: Session, job_ids: list[int], moment: datetime) -> None:
+    for job in session.exec(
+        select(Job).where(col(Job.id).in_(job_ids), Job.status == JobStatus.ASSIGNED)
+    ):
+        job.status = JobStatus.SENT
+        job.sent_at = job.updated_at = moment
+        session.add(job)
+
+
+# --- timeouts and reconciliation ------------------------------------------------------
+
+
+def unacknowledged(
+    session: Session, settings: Settings, live: dict[int, LiveStatus], moment: datetime
+) -> list[Job]:
+    """Jobs told to a printer that has not started them: to be sent again, same command.
+
+    A printer that reports printing this very job has started it (its PrintStarted is on
+    its way), so it is never sent a second time."""
+    deadline = moment - timedelta(seconds=settings.start_ack_timeout_seconds)
+    jobs = session.exec(
+        select(Job).where(
+            (col(Job.status) == JobStatus.ASSIGNED)
+            | ((col(Job.status) == JobStatus.SENT) & (col(Job.sent_at) < deadline))
+        )
+    )
+    stored = {s.printer_id: s for s in session.exec(select(PrinterStatus))}
+    resend = []
+    for job in jobs:
+        status = live.get(job.printer_id or 0) or stored.get(job.printer_id or 0)
+        if status is None:
+            continue
+        state, reported_job = str(status.state), status.job_id
+        if reported_job == str(job.id) and state != PrinterState.IDLE:
+            continue
+        if state == PrinterState.IDLE:
+            resend.append(job)
+    return resend
+
+
+def lose_jobs_of_offline_printers(
+    session: Session, settings: Settings, moment: datetime
+) -> list[Job]:
+    grace = moment - timedelta(seconds=settings.offline_grace_seconds)
+    offline = set(
+        session.exec(
+            select(PrinterStatus.printer_id).where(
+                PrinterStatus.state == PrinterState.OFFLINE,
+                col(PrinterStatus.offline_since) < grace,
+            )
+        )
+    )
+    if not offline:
+        return []
+    lost_jobs = list(
+        session.exec(
+            select(Job).where(
+                col(Job.printer_id).in_(offline),
+                col(Job.status).in_([JobStatus.ASSIGNED, JobStatus.SENT, JobStatus.PRINTING]),
+            )
+        )
+    )
+    for job in lost_jobs:
+        apply_transition(session, job, lost(job.attempts, settings.max_job_attempts), moment)
+    return lost_jobs

@@ -1,0 +1,71 @@
+"""Forecast delivery dates from the job queue and the printers' capacity. Pure.
+
+The queue is played forward on the printers that are online, each taking the next job as
+soon as it is free (the scheduler's own rule). An order's printing ends with its last
+job; the hub then needs `hub_delay` to collect, check, assemble, disinfect and deliver.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+
+@dataclass(frozen=True)
+class QueueEntry:
+    job_id: int
+    order_id: int | None
+    seconds_left: float
+    started: bool  # already on a printer: it holds that printer first
+    rank: tuple[date, int, int]
+
+
+@dataclass(frozen=True)
+class Forecast:
+    eta: datetime | None
+    late: bool
+    reason: str | None = None
+
+
+def play_queue(entries: Sequence[QueueEntry], printers: int, now: datetime) -> dict[int, datetime]:
+    """When each job would finish on `printers` identical printers."""
+    free_at = [0.0] * printers
+    heapq.heapify(free_at)
+    finish: dict[int, datetime] = {}
+    ordered = sorted(entries, key=lambda e: (not e.started, e.rank))
+    for entry in ordered:
+        start = heapq.heappop(free_at)
+        end = start + max(entry.seconds_left, 0.0)
+        heapq.heappush(free_at, end)
+        finish[entry.job_id] = now + timedelta(seconds=end)
+    return finish
+
+
+def forecast(
+    *,
+    orders: Iterable[tuple[int, date, bool]],  # (order id, needed by, fully covered by jobs)
+    entries: Sequence[QueueEntry],
+    printers_online: int,
+    now: datetime,
+    hub_delay: timedelta,
+) -> dict[int, Forecast]:
+    finish = play_queue(entries, printers_online, now) if printers_online else {}
+    last_job: dict[int, datetime] = {}
+    for entry in entries:
+        if entry.order_id is not None and entry.job_id in finish:
+            done = finish[entry.job_id]
+            last_job[entry.order_id] = max(last_job.get(entry.order_id, done), done)
+    result = {}
+    for order_id, needed_by, covered in orders:
+        deadline_passed = now.date() > needed_by
+        has_jobs = any(e.order_id == order_id for e in entries)
+        if not covered:
+            result[order_id] = Forecast(None, deadline_passed, "waiting for film or parts")
+        elif has_jobs and not printers_online:
+            result[order_id] = Forecast(None, deadline_passed, "no printer online")
+        else:
+            eta = last_job.get(order_id, now) + hub_delay
+            result[order_id] = Forecast(eta, eta.date() > needed_by)
+    return result

@@ -1,0 +1,199 @@
+"""The MQTT bridge: printers' statuses and events in, validated, into state and database.
+
+- Statuses go to the in-memory `LiveBoard`; a flusher thread writes the changed ones in
+  one statement every `status_flush_seconds`.
+- Events are written in the message callback, in one transaction with the job transition
+  they cause, before the broker gets its acknowledgement: an event is either stored or
+  redelivered. A redelivered event hits the unique (printer, event id) and changes nothing.
+- Anything that does not parse is logged with its topic, counted and dropped.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlmodel import Session
+
+from orchestrator.core.config import Settings
+from orchestrator.link.connection import ServiceConnection
+from orchestrator.link.live import LiveBoard
+from orchestrator.services import printer_link
+from printers.payloads import EventPayload, PayloadError, StatusPayload, parse_payload
+from printers.topics import (
+    Channel,
+    TopicError,
+    all_printers_subscription,
+    parse_printer_topic,
+    shared_subscription,
+)
+
+log = logging.getLogger(__name__)
+
+PrinterNews = Callable[[int, str], None]  # (printer id, event kind or new state)
+
+
+class Bridge:
+    def __init__(
+        self,
+        *,
+        engine: Engine,
+        settings: Settings,
+        connection: ServiceConnection,
+        process: str,
+        share_group: str | None = None,
+        on_event: PrinterNews | None = None,
+        on_state_change: PrinterNews | None = None,
+    ) -> None:
+        self.engine = engine
+        self.settings = settings
+        self.connection = connection
+        self.counters = connection.counters
+        self.process = process
+        self.share_group = share_group
+        self.on_event = on_event
+        self.on_state_change = on_state_change
+        self.board = LiveBoard()
+        self.stopping = threading.Event()
+        self.known_printers: set[int] = set()
+        self.known_refreshed_at = 0.0
+        self.flusher = threading.Thread(
+            target=self._flush_forever, name="status-flusher", daemon=True
+        )
+
+    # --- wiring ---
+
+    def start(self) -> None:
+        self._refresh_known_printers()
+        for channel, handler in (
+            (Channel.STATUS, self.handle_status),
+            (Channel.EVENTS, self.handle_event),
+        ):
+            topic_filter = all_printers_subscription(channel, self.settings.mqtt_topic_prefix)
+            if self.share_group:
+                topic_filter = shared_subscription(self.share_group, topic_filter)
+            self.connection.subscribe(topic_filter, handler)
+        self.flusher.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.flusher.join(timeout=10)
+        self.flush_once()
+
+    # --- messages (paho's network thread) ---
+
+    def printer_of(self, topic: str) -> int | None:
+        try:
+            printer_id = parse_printer_topic(topic, self.settings.mqtt_topic_prefix).printer_id
+        except TopicError as error:
+            self.reject(topic, str(error))
+            return None
+        number = int(printer_id) if printer_id.isdigit() else None
+        if number is None or not self.is_known(number):
+            self.counters.add("unknown_printer")
+            log.warning("message on %s from a printer that is not registered; dropped", topic)
+            return None
+        return number
+
+    def reject(self, topic: str, why: str) -> None:
+        self.counters.add("malformed")
+        log.warning("malformed message on %s dropped: %s", topic, why)
+
+    def handle_status(self, topic: str, payload: bytes) -> None:
+        printer_id = self.printer_of(topic)
+        if printer_id is None:
+            return
+        try:
+            status = parse_payload(StatusPayload, payload)
+        except PayloadError as error:
+            self.reject(topic, str(error))
+            return
+        self.counters.add("statuses")
+        before = self.board.get(printer_id)
+        if not self.board.apply(printer_id, status, datetime.now(UTC)):
+            self.counters.add("stale_statuses")
+            return
+        if self.on_state_change and (before is None or before.state != status.state):
+            self.on_state_change(printer_id, status.state.value)
+
+    def handle_event(self, topic: str, payload: bytes) -> None:
+        printer_id = self.printer_of(topic)
+        if printer_id is None:
+            return
+        try:
+            event = parse_payload(EventPayload, payload)
+        except PayloadError as error:
+            self.reject(topic, str(error))
+            return
+        changed_job = self.store_event(printer_id, event)
+        if changed_job is not None and self.on_event is not None:
+            self.on_event(printer_id, event.kind.value)
+
+    def store_event(self, printer_id: int, event: EventPayload) -> int | None:
+        """Record the event and its job transition in one transaction, retrying while the
+        database is unreachable: the broker is acknowledged only once this returns."""
+        delay = 0.5
+        while True:
+            try:
+                with Session(self.engine, expire_on_commit=False) as session:
+                    recorded = printer_link.record_event(session, printer_id, event)
+                    if recorded is None:
+                        self.counters.add("duplicate_events")
+                        return None
+                    job = printer_link.apply_event(
+                        session, printer_id, recorded, self.settings.max_job_attempts
+                    )
+                    session.commit()
+                self.counters.add("events")
+                return job.id if job is not None else 0
+            except (OperationalError, InterfaceError) as error:
+                if self.stopping.is_set():
+                    raise
+                self.counters.add("database_retries")
+                log.warning(
+                    "database unavailable while storing an event (%s); retrying",
+                    error.__class__.__name__,
+                )
+                time.sleep(delay)
+                delay = min(delay * 2, 10.0)
+
+    # --- known printers ---
+
+    def is_known(self, printer_id: int) -> bool:
+        if printer_id in self.known_printers:
+            return True
+        if time.monotonic() - self.known_refreshed_at > 1.0:
+            self._refresh_known_printers()
+        return printer_id in self.known_printers
+
+    def _refresh_known_printers(self) -> None:
+        with Session(self.engine) as session:
+            self.known_printers = printer_link.known_printer_ids(session)
+        self.known_refreshed_at = time.monotonic()
+
+    # --- batched writes ---
+
+    def flush_once(self) -> int:
+        batch = self.board.take_changes()
+        try:
+            with Session(self.engine) as session:
+                written = printer_link.flush_statuses(session, batch)
+                printer_link.store_counters(session, self.process, self.counters.snapshot())
+                session.commit()
+            return written
+        except (OperationalError, InterfaceError):
+            self.board.requeue(batch)
+            log.warning("database unavailable; %d statuses kept for the next batch", len(batch))
+            return 0
+
+    def _flush_forever(self) -> None:
+        while not self.stopping.wait(self.settings.status_flush_seconds):
+            try:
+                self.flush_once()
+            except Exception:
+                log.exception("flushing statuses failed; will retry")

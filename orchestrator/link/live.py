@@ -1,0 +1,103 @@
+"""Printers' live status, kept in memory and handed to the database in batches.
+
+Statuses arrive far more often than anything else (every few seconds from every printer),
+so the bridge keeps the newest one per printer here and a flusher writes only the printers
+that changed since the last batch.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from printers.payloads import PrinterState, StatusPayload
+
+
+@dataclass
+class LiveStatus:
+    printer_id: int
+    state: PrinterState
+    job_id: str | None
+    progress: float | None
+    temperatures: dict[str, Any]
+    seq: int | None
+    reported_at: datetime | None
+    last_seen_at: datetime
+    offline_since: datetime | None = None
+
+
+def is_newer(current: LiveStatus | None, incoming: StatusPayload) -> bool:
+    """Whether a status replaces the one we hold.
+
+    A status without `seq` is the broker's last will (or a plugin's report) and always
+    applies; otherwise a lower `seq` is a late redelivery and is ignored.
+    """
+    if current is None or incoming.seq is None or current.seq is None:
+        return True
+    return incoming.seq > current.seq
+
+
+def merged(
+    current: LiveStatus | None, printer_id: int, incoming: StatusPayload, received_at: datetime
+) -> LiveStatus:
+    offline = incoming.state == PrinterState.OFFLINE
+    offline_since = None
+    if offline:
+        was_offline = current is not None and current.offline_since is not None
+        offline_since = current.offline_since if was_offline and current else received_at
+    return LiveStatus(
+        printer_id=printer_id,
+        state=incoming.state,
+        job_id=incoming.job_id,
+        progress=incoming.progress,
+        temperatures={name: t.model_dump() for name, t in incoming.temperatures.items()},
+        # The will carries no seq: keep the last one so that a late pre-death status
+        # cannot bring the printer back to life.
+        seq=incoming.seq if incoming.seq is not None else (current.seq if current else None),
+        reported_at=(
+            datetime.fromtimestamp(incoming.ts, tz=received_at.tzinfo) if incoming.ts else None
+        ),
+        last_seen_at=received_at
+        if not offline
+        else (current.last_seen_at if current else received_at),
+        offline_since=offline_since,
+    )
+
+
+@dataclass
+class LiveBoard:
+    """The newest status of every printer this process hears from. Thread-safe."""
+
+    statuses: dict[int, LiveStatus] = field(default_factory=dict)
+    changed: set[int] = field(default_factory=set)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def apply(self, printer_id: int, incoming: StatusPayload, received_at: datetime) -> bool:
+        with self.lock:
+            current = self.statuses.get(printer_id)
+            if not is_newer(current, incoming):
+                return False
+            self.statuses[printer_id] = merged(current, printer_id, incoming, received_at)
+            self.changed.add(printer_id)
+            return True
+
+    def take_changes(self) -> list[LiveStatus]:
+        with self.lock:
+            batch = [self.statuses[printer_id] for printer_id in self.changed]
+            self.changed.clear()
+            return batch
+
+    def requeue(self, statuses: list[LiveStatus]) -> None:
+        """Put back a batch the database refused, unless newer statuses replaced it."""
+        with self.lock:
+            self.changed.update(s.printer_id for s in statuses if s.printer_id in self.statuses)
+
+    def get(self, printer_id: int) -> LiveStatus | None:
+        with self.lock:
+            return self.statuses.get(printer_id)
+
+    def snapshot(self) -> dict[int, LiveStatus]:
+        with self.lock:
+            return dict(self.statuses)

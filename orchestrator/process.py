@@ -1,0 +1,211 @@
+"""`makerline orchestrate`: the process that keeps every printer busy with the right work.
+
+It reacts to events, not to a clock: a printer reporting BedCleared, a job failing, a
+printer coming online or a change made through the API (announced on the `kick` topic)
+wakes the worker, which plans and dispatches within milliseconds. A periodic sweep only
+handles timeouts: printers offline past their grace period, and start commands that were
+never acknowledged.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from types import FrameType
+
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from orchestrator.core.config import Settings
+from orchestrator.db import one_at_a_time
+from orchestrator.dispatch import (
+    assign,
+    lose_jobs_of_offline_printers,
+    mark_sent,
+    start_command,
+    unacknowledged,
+)
+from orchestrator.link.bridge import Bridge
+from orchestrator.link.commands import kick_topic
+from orchestrator.link.connection import Counters, ServiceConnection
+from orchestrator.parts.slicing import SliceResult
+from orchestrator.scheduler import Profile
+from orchestrator.services import parts
+from orchestrator.services.planning import PLANNING_LOCK, profile_of, replan
+from orchestrator.tables import Job, Part, Printer, id_of
+from printers.topics import commands_topic
+
+log = logging.getLogger(__name__)
+
+
+class Orchestrator:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        engine: Engine,
+        name: str | None = None,
+        share_group: str | None = None,
+        sweep_seconds: float = 5.0,
+    ) -> None:
+        self.settings = settings
+        self.engine = engine
+        self.name = name or f"orchestrator-{os.getpid()}"
+        self.sweep_seconds = sweep_seconds
+        self.counters = Counters()
+        self.connection = ServiceConnection(
+            settings.mqtt_url, settings.mqtt_topic_prefix, f"makerline-{self.name}", self.counters
+        )
+        self.bridge = Bridge(
+            engine=engine,
+            settings=settings,
+            connection=self.connection,
+            process=self.name,
+            share_group=share_group,
+            on_event=self._on_event,
+            on_state_change=self._on_state_change,
+        )
+        self.wake = threading.Event()
+        self.replan_wanted = threading.Event()
+        self.stopping = threading.Event()
+        self.slices: dict[tuple[int, Profile, int], SliceResult] = {}
+        self.worker = threading.Thread(target=self._work, name="dispatcher", daemon=True)
+
+    # --- lifecycle ---
+
+    def start(self) -> None:
+        self.connection.subscribe(kick_topic(self.settings.mqtt_topic_prefix), self._on_kick)
+        self.bridge.start()
+        if not self.connection.start():
+            log.warning("the broker is not reachable yet; retrying in the background")
+        # Retained statuses arrive right after subscribing: give them a moment, so that
+        # reconciliation compares the database with what the printers say.
+        time.sleep(1.0)
+        self.bridge.flush_once()
+        self.replan_wanted.set()
+        self.wake.set()
+        self.worker.start()
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self.wake.set()
+        self.worker.join(timeout=30)
+        self.bridge.stop()
+        self.connection.stop()
+
+    def run_until_signalled(self) -> None:
+        done = threading.Event()
+
+        def on_signal(_signum: int, _frame: FrameType | None) -> None:
+            done.set()
+
+        signal.signal(signal.SIGTERM, on_signal)
+        signal.signal(signal.SIGINT, on_signal)
+        self.start()
+        log.info("%s running; Ctrl-C stops it", self.name)
+        done.wait()
+        self.stop()
+
+    # --- triggers (paho's thread: only wake the worker) ---
+
+    def _on_event(self, _printer_id: int, _kind: str) -> None:
+        self.replan_wanted.set()
+        self.wake.set()
+
+    def _on_state_change(self, _printer_id: int, _state: str) -> None:
+        self.wake.set()
+
+    def _on_kick(self, _topic: str, _payload: bytes) -> None:
+        self.replan_wanted.set()
+        self.wake.set()
+
+    # --- the worker ---
+
+    def _work(self) -> None:
+        next_sweep = time.monotonic()
+        while not self.stopping.is_set():
+            self.wake.wait(timeout=max(next_sweep - time.monotonic(), 0))
+            self.wake.clear()
+            if self.stopping.is_set():
+                break
+            try:
+                if self.replan_wanted.is_set():
+                    self.replan_wanted.clear()
+                    self.plan_once()
+                if time.monotonic() >= next_sweep:
+                    self.sweep_once()
+                    next_sweep = time.monotonic() + self.sweep_seconds
+                self.dispatch_once()
+            except Exception:
+                self.counters.add("worker_errors")
+                log.exception("planning or dispatching failed; retrying at the next wake-up")
+                time.sleep(1.0)
+
+    def plan_once(self) -> None:
+        with (
+            one_at_a_time(self.engine, PLANNING_LOCK),
+            Session(self.engine, expire_on_commit=False) as session,
+        ):
+            created, withdrawn = replan(session, self.settings)
+            session.commit()
+        if created or withdrawn:
+            log.info("planned %d new jobs, withdrew %d", created, withdrawn)
+
+    def estimate(self, session: Session, part: Part, printer: Printer, copies: int) -> float:
+        key = (id_of(part), profile_of(printer), copies)
+        if key not in self.slices:
+            job = Job(part_id=id_of(part), copies=copies)
+            self.slices[key] = parts.slice_job(
+                session=session, settings=self.settings, job=job, printer=printer
+            )
+        return self.slices[key].seconds
+
+    def dispatch_once(self) -> int:
+        moment = datetime.now(UTC)
+        with Session(self.engine, expire_on_commit=False) as session:
+            made = assign(
+                session,
+                self.settings,
+                self.bridge.board.snapshot(),
+                moment,
+                lambda part, printer, copies: self.estimate(session, part, printer, copies),
+            )
+            for job, printer, _decision in made:
+                key = (job.part_id, profile_of(printer), job.copies)
+                job.gcode_sha256 = self.slices[key].sha256
+                session.add(job)
+            session.commit()
+        return self.send(job for job, _printer, _decision in made)
+
+    def send(self, jobs: Iterable[Job]) -> int:
+        sent = []
+        for job in jobs:
+            assert job.id is not None and job.printer_id is not None
+            payload = start_command(self.settings, job).model_dump_json().encode()
+            topic = commands_topic(job.printer_id, self.settings.mqtt_topic_prefix)
+            self.connection.publish(topic, payload)
+            sent.append(job.id)
+        if sent:
+            with Session(self.engine) as session:
+                mark_sent(session, sent, datetime.now(UTC))
+                session.commit()
+            self.counters.add("start_jobs_sent", len(sent))
+        return len(sent)
+
+    def sweep_once(self) -> None:
+        moment = datetime.now(UTC)
+        with Session(self.engine, expire_on_commit=False) as session:
+            lost_jobs = lose_jobs_of_offline_printers(session, self.settings, moment)
+            resend = unacknowledged(session, self.settings, self.bridge.board.snapshot(), moment)
+            session.commit()
+        if lost_jobs:
+            log.warning("re-queued %d jobs of printers offline too long", len(lost_jobs))
+            self.replan_wanted.set()
+        if resend:
+            self.counters.add("start_jobs_resent", len(resend))
+        self.send(resend)

@@ -1,0 +1,347 @@
+"""Parts as the service handles them: uploads, plates per printer, and slicing jobs.
+
+Owns the upload rules (streamed to disk, checked by `orchestrator.parts.analysis` against
+every registered printer's bed, stored under its sha256 only when accepted), the slicer
+profile of each printer, and the G-code store the agents download from:
+
+    <data_dir>/gcode/plates/       slice_plate's cache, keyed by (STL, profile, copies)
+    <data_dir>/gcode/by-sha256/    every plate's G-code under its own sha256, for agents
+    <data_dir>/gcode/estimates/    what the slicer said of each plate sliced here
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Iterable
+from pathlib import Path
+
+from sqlmodel import Field, Session, SQLModel, col, select
+
+from orchestrator.core.config import Settings
+from orchestrator.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from orchestrator.parts.analysis import (
+    BedVolume,
+    StlLimits,
+    StlRejected,
+    analyse,
+    copies_per_plate,
+    store_upload,
+)
+from orchestrator.parts.catalogue import BomRole, Orientation
+from orchestrator.parts.materials import MATERIAL_DENSITY_G_CM3, Material
+from orchestrator.parts.slicing import (
+    PrinterProfile,
+    SliceResult,
+    SlicerMissing,
+    SlicingFailed,
+    slice_plate,
+)
+from orchestrator.tables import Item, Job, Part, Printer
+
+# The service's own cap on an upload (no setting yet): the analysis module's default,
+# far above any visor part (the headband is 135 KiB).
+MAX_UPLOAD_BYTES = StlLimits().max_bytes
+UPLOAD_CHUNK_BYTES = 1 << 20
+# A Prusa MK3-sized bed: what an upload must fit while no printer is registered yet.
+DEFAULT_BED = BedVolume(x_mm=250, y_mm=210, z_mm=210)
+PART_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
+
+# (nozzle, bed) in °C: common datasheet middles for the materials makers load.
+MATERIAL_TEMPERATURES_C: dict[Material, tuple[int, int]] = {
+    "PETG": (240, 85),
+    "PLA": (210, 60),
+    "ABS": (250, 100),
+    "ASA": (260, 100),
+    "TPU": (230, 50),
+}
+LAYER_HEIGHT_MM = 0.2
+
+
+class UploadRefused(Unprocessable):
+    """The uploaded file is not a printable part; the message says why and what to do."""
+
+
+class UploadTooLarge(DomainError):
+    status_code = 413
+
+
+class PartUpload(SQLModel):
+    """The form fields sent with an uploaded STL."""
+
+    key: str = Field(min_length=1, max_length=60, regex=PART_KEY_PATTERN)
+    name_fr: str = Field(min_length=1, max_length=200)
+    name_en: str = Field(min_length=1, max_length=200)
+    material: Material = "PETG"
+    bom_role: BomRole
+    orientation: Orientation = "flat"
+
+
+class PlatePublic(SQLModel):
+    """One printer profile in use, and a full plate of the part on it."""
+
+    bed_x_mm: float
+    bed_y_mm: float
+    bed_z_mm: float
+    nozzle_mm: float
+    material: str
+    printer_ids: list[int]
+    copies_per_plate: int
+    seconds: int | None = None
+    grams: float | None = None
+
+
+# --- uploads --------------------------------------------------------------------------
+
+
+def registered_beds(*, session: Session) -> list[BedVolume]:
+    """Each distinct bed of the registered printers."""
+    beds = session.exec(select(Printer.bed_x_mm, Printer.bed_y_mm, Printer.bed_z_mm).distinct())
+    return [BedVolume(x_mm=x, y_mm=y, z_mm=z) for x, y, z in beds]
+
+
+def upload_part(
+    *,
+    session: Session,
+    settings: Settings,
+    part_in: PartUpload,
+    chunks: Iterable[bytes],
+    max_bytes: int = MAX_UPLOAD_BYTES,
+) -> Part:
+    """Store and add an uploaded part, or refuse it leaving no file and no row.
+
+    Raises Conflict for a key in use, UploadTooLarge over `max_bytes`, UploadRefused for
+    any file that is not a complete, closed, finite STL fitting a registered printer.
+    """
+    if session.exec(select(Part.id).where(Part.key == part_in.key)).first() is not None:
+        raise Conflict(
+            f"A part with the key '{part_in.key}' already exists. Choose another key, or "
+            "use the existing part."
+        )
+    uploads = settings.uploads_dir
+    # Each upload lands in its own folder, so a refused file is removed without touching
+    # a stored part whose file has the same content.
+    incoming = uploads / ".incoming" / uuid.uuid4().hex
+    try:
+        stored = store_upload(chunks, incoming, max_bytes)
+        analysis = analyse(
+            stored.path,
+            StlLimits(max_bytes=max_bytes),
+            beds=registered_beds(session=session) or [DEFAULT_BED],
+        )
+        final = (uploads / f"{stored.sha256}.stl").resolve()
+        os.replace(stored.path, final)
+    except StlRejected as rejected:
+        if rejected.code == "too_large":
+            raise UploadTooLarge(rejected.message) from rejected
+        raise UploadRefused(rejected.message) from rejected
+    finally:
+        shutil.rmtree(incoming, ignore_errors=True)
+    x, y, z = analysis.size_mm
+    part = Part(
+        **part_in.model_dump(),
+        stl_path=str(final),
+        stl_sha256=analysis.sha256,
+        volume_mm3=analysis.volume_mm3,
+        grams=analysis.grams_by_material[part_in.material],
+        size_x_mm=x,
+        size_y_mm=y,
+        size_z_mm=z,
+    )
+    part.bom_role = Item(part_in.bom_role)
+    session.add(part)
+    # Two uploads racing for one key: the loser's IntegrityError becomes a 409; its file,
+    # named by content, stays and is harmless.
+    session.flush()
+    return part
+
+
+# --- printer profiles and slicing -----------------------------------------------------
+
+
+def profile_for(printer: Printer) -> PrinterProfile:
+    """The slicer profile of a printer and the filament loaded in it.
+
+    The printer's name stays out: printers with the same bed, nozzle and material share
+    their sliced plates.
+    """
+    material = printer.material.strip().upper()
+    if material not in MATERIAL_TEMPERATURES_C:
+        known = ", ".join(MATERIAL_DENSITY_G_CM3)
+        raise Conflict(
+            f"Printer {printer.id} has '{printer.material}' loaded, which makerline cannot "
+            f"slice for. Set its material to one of {known}."
+        )
+    nozzle_c, bed_c = MATERIAL_TEMPERATURES_C[material]
+    return PrinterProfile(
+        bed_x_mm=printer.bed_x_mm,
+        bed_y_mm=printer.bed_y_mm,
+        bed_z_mm=printer.bed_z_mm,
+        nozzle_mm=printer.nozzle_mm,
+        material=material,
+        nozzle_temperature_c=nozzle_c,
+        bed_temperature_c=bed_c,
+        # 0.2 mm suits 0.3 mm nozzles and wider; a finer nozzle gets half its width.
+        layer_height_mm=LAYER_HEIGHT_MM
+        if printer.nozzle_mm >= 0.3
+        else round(printer.nozzle_mm / 2, 2),
+    )
+
+
+def gcode_cache_dir(settings: Settings) -> Path:
+    return settings.data_dir / "gcode"
+
+
+def gcode_path(settings: Settings, sha256: str) -> Path:
+    """Where the G-code whose content hashes to `sha256` is kept for the agents."""
+    return gcode_cache_dir(settings) / "by-sha256" / f"{sha256}.gcode"
+
+
+def part_stl(part: Part) -> Path:
+    if part.stl_path is None or not Path(part.stl_path).is_file():
+        raise Conflict(
+            f"Part '{part.key}' has no STL file on this server. Upload it again under a new key."
+        )
+    return Path(part.stl_path)
+
+
+def slice_part(
+    *, settings: Settings, part: Part, profile: PrinterProfile, copies: int
+) -> SliceResult:
+    """A plate of `copies` copies of the part, sliced or from the cache, and published for
+    the agents. Raises SlicerMissing or SlicingFailed as `slice_plate` does."""
+    cache = gcode_cache_dir(settings)
+    result = slice_plate(part_stl(part), profile, copies, cache / "plates")
+    published = gcode_path(settings, result.sha256)
+    if not published.is_file():
+        published.parent.mkdir(parents=True, exist_ok=True)
+        staged = published.with_name(f".{uuid.uuid4().hex}.partial")
+        try:
+            os.link(result.gcode_path, staged)
+        except OSError:  # another file system, or no hard links: copy instead
+            shutil.copyfile(result.gcode_path, staged)
+        os.replace(staged, published)
+    estimate = _estimate_file(settings, part, profile, copies)
+    if not estimate.is_file():
+        estimate.parent.mkdir(parents=True, exist_ok=True)
+        staged = estimate.with_name(f".{uuid.uuid4().hex}.partial")
+        staged.write_text(
+            json.dumps({"sha256": result.sha256, "seconds": result.seconds, "grams": result.grams})
+        )
+        os.replace(staged, estimate)
+    return result
+
+
+def slice_job(*, session: Session, settings: Settings, job: Job, printer: Printer) -> SliceResult:
+    """The job's plate (`job.copies` copies of its part) sliced for `printer`.
+
+    Only `job.part_id` and `job.copies` are read, so an unsaved job works. Raises Conflict
+    for an unknown material or a part without a file, SlicerMissing or SlicingFailed.
+    """
+    part = session.get(Part, job.part_id)
+    if part is None:
+        raise NotFound(f"Part {job.part_id} does not exist.")
+    return slice_part(settings=settings, part=part, profile=profile_for(printer), copies=job.copies)
+
+
+def estimate_seconds(
+    *, session: Session, settings: Settings, part: Part, printer: Printer, copies: int
+) -> float:
+    """The slicer's printing time for `copies` copies of `part` on `printer`, in seconds."""
+    result = slice_part(settings=settings, part=part, profile=profile_for(printer), copies=copies)
+    return float(result.seconds)
+
+
+def sliced_estimate(
+    *, settings: Settings, part: Part, profile: PrinterProfile, copies: int
+) -> tuple[int, float] | None:
+    """(seconds, grams) of a plate already sliced here, without running the slicer."""
+    try:
+        stored = json.loads(_estimate_file(settings, part, profile, copies).read_text())
+        return int(stored["seconds"]), float(stored["grams"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _estimate_file(settings: Settings, part: Part, profile: PrinterProfile, copies: int) -> Path:
+    key = hashlib.sha256(
+        json.dumps({"stl": part.stl_sha256, "profile": profile.to_ini(), "copies": copies}).encode()
+    ).hexdigest()
+    return gcode_cache_dir(settings) / "estimates" / f"{key}.json"
+
+
+# --- what the API shows ---------------------------------------------------------------
+
+
+def part_plates(*, session: Session, settings: Settings, part: Part) -> list[PlatePublic]:
+    """For each printer profile in use, how many copies of the part fit on one plate and,
+    when that plate has been sliced here already, the slicer's time and grams."""
+    groups: dict[tuple[float, float, float, float, str], list[Printer]] = {}
+    for printer in session.exec(select(Printer).order_by(col(Printer.id))):
+        profile_key = (
+            printer.bed_x_mm,
+            printer.bed_y_mm,
+            printer.bed_z_mm,
+            printer.nozzle_mm,
+            printer.material,
+        )
+        groups.setdefault(profile_key, []).append(printer)
+    plates = []
+    for (bed_x, bed_y, bed_z, nozzle, material), printers in groups.items():
+        fits_height = part.size_z_mm is not None and part.size_z_mm <= bed_z
+        copies = (
+            copies_per_plate(part.size_x_mm, part.size_y_mm, bed_x, bed_y)
+            if fits_height and part.size_x_mm is not None and part.size_y_mm is not None
+            else 0
+        )
+        plate = PlatePublic(
+            bed_x_mm=bed_x,
+            bed_y_mm=bed_y,
+            bed_z_mm=bed_z,
+            nozzle_mm=nozzle,
+            material=material,
+            printer_ids=[p.id for p in printers if p.id is not None],
+            copies_per_plate=copies,
+        )
+        if copies and material.upper() in MATERIAL_TEMPERATURES_C:
+            profile = profile_for(printers[0])
+            figures = sliced_estimate(settings=settings, part=part, profile=profile, copies=copies)
+            if figures is not None:
+                plate.seconds, plate.grams = figures
+        plates.append(plate)
+    return plates
+
+
+def gcode_for_job(
+    *, session: Session, settings: Settings, printer: Printer, job_id: int
+) -> tuple[Path, str]:
+    """The G-code file of a job and its sha256, for the printer the job is assigned to."""
+    job = session.get(Job, job_id)
+    if job is None:
+        raise NotFound(f"Job {job_id} does not exist.")
+    if job.printer_id is None:
+        raise Conflict(f"Job {job_id} has no printer yet; it has no G-code to download.")
+    if job.printer_id != printer.id:
+        raise Forbidden(f"Job {job_id} is assigned to another printer, not to this one.")
+    if job.gcode_sha256 is None:
+        raise Conflict(
+            f"Job {job_id} has not been sliced yet. Wait for its start command, then retry."
+        )
+    path = gcode_path(settings, job.gcode_sha256)
+    if not path.is_file():
+        # The store was emptied: slice again (deterministic), unless the printer changed.
+        try:
+            result = slice_job(session=session, settings=settings, job=job, printer=printer)
+        except (SlicerMissing, SlicingFailed) as error:
+            raise Conflict(
+                f"Job {job_id}'s G-code is missing and cannot be made again here: {error.message}"
+            ) from error
+        if result.sha256 != job.gcode_sha256:
+            raise Conflict(
+                f"Job {job_id}'s G-code no longer matches this printer's settings; the "
+                "orchestrator will send the job again."
+            )
+    return path, job.gcode_sha256

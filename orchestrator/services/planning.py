@@ -1,0 +1,124 @@
+"""Planning's edge: reads the planner's state from the database and writes its jobs."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import Session, col, select
+
+from orchestrator.core.config import Settings
+from orchestrator.db import read_one_snapshot
+from orchestrator.parts.analysis import copies_per_plate
+from orchestrator.planner import JobInFlight, OrderDemand, PlannablePart, PlanningState, plan
+from orchestrator.scheduler import Profile
+from orchestrator.services import catalogue
+from orchestrator.stock import balance, stock_balances
+from orchestrator.tables import (
+    ACTIVE_JOB_STATUSES,
+    Item,
+    Job,
+    JobStatus,
+    Order,
+    OrderStatus,
+    Part,
+    Printer,
+    Product,
+    Stage,
+    id_of,
+)
+
+REFERENCE_BED = Profile(250, 210, 210, 0.4, "PETG")
+PLANNING_LOCK = "planner"
+
+
+def profile_of(printer: Printer) -> Profile:
+    return Profile(
+        printer.bed_x_mm, printer.bed_y_mm, printer.bed_z_mm, printer.nozzle_mm, printer.material
+    )
+
+
+def plate_capacity(part: Part, profile: Profile) -> int:
+    if part.size_x_mm is None or part.size_y_mm is None:
+        return 1
+    if (part.size_z_mm or 0) > profile.bed_z_mm:
+        return 0
+    return copies_per_plate(part.size_x_mm, part.size_y_mm, profile.bed_x_mm, profile.bed_y_mm)
+
+
+def planning_state(session: Session, film_allowance: int) -> PlanningState:
+    stock: dict[tuple[Item, Stage], int] = {}
+    for row in stock_balances(session):
+        key = (Item(row.item), Stage(row.stage))
+        stock[key] = stock.get(key, 0) + row.quantity
+    orders = []
+    for order, product in session.exec(
+        select(Order, Product)
+        .join(Product, col(Order.product_id) == Product.id)
+        .where(Order.status == OrderStatus.OPEN)
+    ):
+        shipped = sum(
+            balance(session, Item(product.item), stage, order_id=id_of(order))
+            for stage in (Stage.PACKED, Stage.DELIVERED)
+        )
+        orders.append(
+            OrderDemand(
+                order_id=id_of(order),
+                item=Item(product.item),
+                bom=tuple(catalogue.bom_of(session=session, product=product)),
+                remaining=order.quantity - shipped,
+                needed_by=order.needed_by,
+                urgency=order.urgency,
+                created_at=order.created_at,
+            )
+        )
+    plannable = {}
+    for part in catalogue.list_parts(session=session):
+        item = Item(part.bom_role)
+        if item not in plannable:  # the first part of a role is the one the planner prints
+            plannable[item] = PlannablePart(part.key, item, plate_capacity(part, REFERENCE_BED))
+    jobs = [
+        JobInFlight(
+            id_of(job),
+            Item(part.bom_role),
+            job.copies,
+            JobStatus(job.status),
+            job.order_id,
+            job.created_at,
+        )
+        for job, part in session.exec(
+            select(Job, Part)
+            .join(Part, col(Job.part_id) == Part.id)
+            .where(col(Job.status).in_([JobStatus.QUEUED, *ACTIVE_JOB_STATUSES]))
+        )
+    ]
+    return PlanningState(orders, stock, plannable, jobs, film_allowance)
+
+
+def replan(session: Session, settings: Settings) -> tuple[int, int]:
+    """Create the jobs the orders need and withdraw the queued ones they no longer need.
+
+    Run it inside `one_at_a_time(engine, PLANNING_LOCK)` in a fresh session, so that two
+    replicas never plan at once and each sees one consistent moment."""
+    read_one_snapshot(session)
+    decided = plan(planning_state(session, settings.film_allowance))
+    part_ids = {p.key: id_of(p) for p in catalogue.list_parts(session=session)}
+    for new in decided.new_jobs:
+        session.add(
+            Job(
+                part_id=part_ids[new.part_key],
+                copies=new.copies,
+                order_id=new.order_id,
+                needed_by=new.needed_by,
+                priority=new.priority,
+            )
+        )
+    if decided.withdraw:
+        for job in session.exec(
+            select(Job).where(col(Job.id).in_(decided.withdraw), Job.status == JobStatus.QUEUED)
+        ):
+            job.status = JobStatus.CANCELLED
+            job.last_reason = "no open order needs it any more"
+            job.updated_at = datetime.now(UTC)
+            session.add(job)
+    session.flush()
+    return len(decided.new_jobs), len(decided.withdraw)

@@ -1,0 +1,201 @@
+"""What the printer link writes: live statuses in batches, events exactly once, and the
+job transitions those events cause."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, SQLModel, col, select
+
+from orchestrator.errors import NotFound
+from orchestrator.lifecycle import Transition, transition
+from orchestrator.link.live import LiveStatus
+from orchestrator.services.production import count_job_done
+from orchestrator.tables import (
+    Account,
+    Job,
+    JobAttempt,
+    JobStatus,
+    Maker,
+    Printer,
+    PrinterEvent,
+    PrinterStatus,
+    Role,
+    ServiceCounter,
+)
+from printers.payloads import EventKind, EventPayload
+
+log = logging.getLogger(__name__)
+
+
+def upsert(
+    session: Session, model: type[SQLModel], rows: list[dict[str, Any]], keys: list[str]
+) -> None:
+    """Insert rows, or update the existing ones with the same keys, in one statement."""
+    if not rows:
+        return
+    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    statement = dialect.insert(model)
+    updates = {name: statement.excluded[name] for name in rows[0] if name not in keys}
+    session.execute(statement.on_conflict_do_update(index_elements=keys, set_=updates), rows)
+
+
+def known_printer_ids(session: Session) -> set[int]:
+    return {printer_id for printer_id in session.exec(select(Printer.id)) if printer_id is not None}
+
+
+def flush_statuses(session: Session, statuses: Iterable[LiveStatus]) -> int:
+    rows = [
+        {
+            "printer_id": s.printer_id,
+            "state": s.state.value,
+            "job_id": s.job_id,
+            "progress": s.progress,
+            "temperatures": s.temperatures,
+            "seq": s.seq,
+            "reported_at": s.reported_at,
+            "last_seen_at": s.last_seen_at,
+            "offline_since": s.offline_since,
+        }
+        for s in statuses
+    ]
+    upsert(session, PrinterStatus, rows, ["printer_id"])
+    return len(rows)
+
+
+def store_counters(session: Session, process: str, counters: dict[str, int]) -> None:
+    now = datetime.now(UTC)
+    rows = [
+        {"process": process, "name": name, "value": value, "updated_at": now}
+        for name, value in counters.items()
+    ]
+    upsert(session, ServiceCounter, rows, ["process", "name"])
+
+
+def record_event(session: Session, printer_id: int, payload: EventPayload) -> PrinterEvent | None:
+    """Store an event once. A redelivered event (same printer, same id) returns None."""
+    event = PrinterEvent(
+        printer_id=printer_id,
+        event_id=payload.event_id,
+        kind=payload.kind.value,
+        job_id=payload.job_id,
+        reason=payload.reason,
+        happened_at=datetime.fromtimestamp(payload.ts, tz=UTC),
+    )
+    try:
+        with session.begin_nested():
+            session.add(event)
+    except IntegrityError:
+        return None
+    return event
+
+
+def job_for_event(session: Session, printer_id: int, event: PrinterEvent) -> Job | None:
+    """The job an event is about: its job id, or the printer's job awaiting a clear."""
+    if event.job_id is not None:
+        if not event.job_id.isdigit():
+            return None
+        job = session.get(Job, int(event.job_id), with_for_update=True)
+        return job if job is not None and job.printer_id == printer_id else None
+    if event.kind == EventKind.BED_CLEARED:
+        return session.exec(
+            select(Job)
+            .where(Job.printer_id == printer_id, Job.status == JobStatus.AWAITING_CLEAR)
+            .with_for_update()
+        ).first()
+    return None
+
+
+def apply_transition(session: Session, job: Job, change: Transition, now: datetime) -> None:
+    attempt = session.exec(
+        select(JobAttempt)
+        .where(JobAttempt.job_id == job.id, col(JobAttempt.ended_at).is_(None))
+        .order_by(col(JobAttempt.id).desc())
+    ).first()
+    if change.status == JobStatus.PRINTING:
+        job.started_at = now
+        if attempt is not None:
+            attempt.started_at = now
+    if change.count_parts:
+        count_job_done(session=session, job=job, actor=None)
+    if change.attempt_outcome and attempt is not None:
+        attempt.outcome, attempt.reason, attempt.ended_at = (
+            change.attempt_outcome,
+            change.reason,
+            now,
+        )
+        job.ended_at = now
+    if attempt is not None:
+        session.add(attempt)
+    if change.status == JobStatus.DONE:
+        job.done_at = now
+    if change.requeued or change.flagged:
+        job.attempts += 1
+        job.printer_id = None
+        job.command_id = None
+    job.status = change.status
+    job.flagged = job.flagged or change.flagged
+    job.last_reason = change.reason or job.last_reason
+    job.updated_at = now
+    session.add(job)
+
+
+def apply_event(
+    session: Session, printer_id: int, event: PrinterEvent, max_attempts: int
+) -> Job | None:
+    """Move the event's job along its lifecycle; returns the job if it changed."""
+    job = job_for_event(session, printer_id, event)
+    if job is None:
+        return None
+    change = transition(
+        job.status,
+        EventKind(event.kind),
+        attempts=job.attempts,
+        max_attempts=max_attempts,
+        reason=event.reason,
+    )
+    if change is None:
+        return None
+    apply_transition(session, job, change, datetime.now(UTC))
+    session.flush()
+    return job
+
+
+def statuses_for(session: Session, account: Account, maker: Maker | None) -> list[PrinterStatus]:
+    query = select(PrinterStatus).order_by(col(PrinterStatus.printer_id))
+    if account.role != Role.COORDINATOR:
+        assert maker is not None
+        query = query.join(Printer).where(Printer.maker_id == maker.id)
+    return list(session.exec(query))
+
+
+def status_of(session: Session, printer_id: int) -> PrinterStatus:
+    status = session.get(PrinterStatus, printer_id)
+    if status is None:
+        raise NotFound(f"Printer {printer_id} has not reported any status yet.")
+    return status
+
+
+def events_of(session: Session, printer_id: int, limit: int = 100) -> list[PrinterEvent]:
+    return list(
+        session.exec(
+            select(PrinterEvent)
+            .where(PrinterEvent.printer_id == printer_id)
+            .order_by(col(PrinterEvent.id).desc())
+            .limit(limit)
+        )
+    )
+
+
+def counters_total(session: Session) -> dict[str, Any]:
+    by_process: dict[str, dict[str, int]] = {}
+    totals: dict[str, int] = {}
+    for row in session.exec(select(ServiceCounter)):
+        by_process.setdefault(row.process, {})[row.name] = row.value
+        totals[row.name] = totals.get(row.name, 0) + row.value
+    return {"totals": totals, "processes": by_process}
