@@ -33,7 +33,7 @@ def prepare_database(*, demo: bool) -> list[object]:
     return seeded
 
 
-def serve(args: argparse.Namespace) -> int | None:
+def serve(args: argparse.Namespace) -> None:
     import uvicorn
 
     from orchestrator.api.app import create_app
@@ -49,12 +49,12 @@ def serve(args: argparse.Namespace) -> int | None:
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
-def migrate_only(_args: argparse.Namespace) -> int | None:
+def migrate_only(_args: argparse.Namespace) -> None:
     prepare_database(demo=False)
     print("database is up to date")
 
 
-def orchestrate(args: argparse.Namespace) -> int | None:
+def orchestrate(args: argparse.Namespace) -> None:
     from orchestrator.db import make_engine
     from orchestrator.process import Orchestrator
 
@@ -66,7 +66,7 @@ def orchestrate(args: argparse.Namespace) -> int | None:
     ).run_until_signalled()
 
 
-def broker_files(args: argparse.Namespace) -> int | None:
+def broker_files(args: argparse.Namespace) -> None:
     from orchestrator.db import make_engine, session_scope
     from orchestrator.link.broker_files import write_broker_files
 
@@ -101,7 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     orchestrate_parser = commands.add_parser(
         "orchestrate", help="plan jobs, dispatch them to printers and follow them over MQTT"
     )
-    orchestrate_parser.add_argument("--name", help="this replica's name (default: from its pid)")
+    orchestrate_parser.add_argument(
+        "--name",
+        default="orchestrator",
+        help="this replica's name, unique per replica and kept across restarts so that its "
+        "broker session (and the events queued in it) survives (default: orchestrator)",
+    )
     orchestrate_parser.add_argument(
         "--share-group", help="MQTT shared-subscription group, to split traffic across replicas"
     )
@@ -126,7 +131,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         load_settings()
     except SettingsError as error:
         sys.exit(str(error))
-    sys.exit(args.func(args) or 0)
+    sys.exit(args.func(args) or 0)  # printers' commands return their exit status
 
 
 if __name__ == "__main__":

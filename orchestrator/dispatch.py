@@ -126,11 +126,13 @@ def maker_load(session: Session, since: datetime) -> dict[int, int]:
     return {maker_id: int(count) for maker_id, count in rows}
 
 
-def claim_queued(session: Session, limit: int) -> list[tuple[Job, Part]]:
+def claim_queued(session: Session, limit: int, materials: set[str]) -> list[tuple[Job, Part]]:
+    """The first queued jobs the free printers could print (by material), locked for us."""
     query = (
         select(Job, Part)
         .join(Part, col(Job.part_id) == Part.id)
         .where(Job.status == JobStatus.QUEUED, col(Job.flagged).is_(False))
+        .where(col(Part.material).in_(sorted(materials)))
         .order_by(col(Job.needed_by), col(Job.priority), col(Job.id))
         .limit(limit)
     )
@@ -161,7 +163,8 @@ def assign(
     free = free_printers(session, settings, live, moment)
     if not free:
         return []
-    claimed = claim_queued(session, limit=max(4 * len(free), 100))
+    materials = {printer.profile.material.upper() for printer in free}
+    claimed = claim_queued(session, limit=max(4 * len(free), 100), materials=materials)
     if not claimed:
         return []
     printers = {

@@ -5,12 +5,15 @@ printer coming online or a change made through the API (announced on the `kick` 
 wakes the worker, which plans and dispatches within milliseconds. A periodic sweep only
 handles timeouts: printers offline past their grace period, and start commands that were
 never acknowledged.
+
+A printer that runs the OctoPrint-MQTT plugin has no agent to read `start_job`: its jobs
+are uploaded and started over OctoPrint's REST API by the bridge's `PluginPrinters`, in
+worker threads, so a slow or absent OctoPrint never holds the dispatcher up.
 """
 
 from __future__ import annotations
 
 import logging
-import os
 import signal
 import threading
 import time
@@ -19,7 +22,7 @@ from datetime import UTC, datetime
 from types import FrameType
 
 from sqlalchemy import Engine
-from sqlmodel import Session
+from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
 from orchestrator.db import one_at_a_time
@@ -33,11 +36,12 @@ from orchestrator.dispatch import (
 from orchestrator.link.bridge import Bridge
 from orchestrator.link.commands import kick_topic
 from orchestrator.link.connection import Counters, ServiceConnection
+from orchestrator.link.plugin_printers import RestStart
 from orchestrator.parts.slicing import SliceResult
 from orchestrator.scheduler import Profile
 from orchestrator.services import parts
 from orchestrator.services.planning import PLANNING_LOCK, profile_of, replan
-from orchestrator.tables import Job, Part, Printer, id_of
+from orchestrator.tables import ConnectionKind, Job, Part, Printer, id_of
 from printers.topics import commands_topic
 
 log = logging.getLogger(__name__)
@@ -55,7 +59,8 @@ class Orchestrator:
     ) -> None:
         self.settings = settings
         self.engine = engine
-        self.name = name or f"orchestrator-{os.getpid()}"
+        # A stable name: restarted under it, the process resumes its broker session.
+        self.name = name or "orchestrator"
         self.sweep_seconds = sweep_seconds
         self.counters = Counters()
         self.connection = ServiceConnection(
@@ -121,6 +126,7 @@ class Orchestrator:
         self.wake.set()
 
     def _on_kick(self, _topic: str, _payload: bytes) -> None:
+        self.bridge.plugin_printers.changed.set()  # a printer may have been (un)registered
         self.replan_wanted.set()
         self.wake.set()
 
@@ -183,19 +189,41 @@ class Orchestrator:
         return self.send(job for job, _printer, _decision in made)
 
     def send(self, jobs: Iterable[Job]) -> int:
-        sent = []
+        jobs = list(jobs)
+        if not jobs:
+            return 0
+        over_rest = self.plugin_printer_ids({job.printer_id or 0 for job in jobs})
+        sent, starts = [], []
         for job in jobs:
             assert job.id is not None and job.printer_id is not None
+            sent.append(job.id)
+            if job.printer_id in over_rest:
+                starts.append(RestStart(job.id, job.printer_id, job.command_id))
+                continue
             payload = start_command(self.settings, job).model_dump_json().encode()
             topic = commands_topic(job.printer_id, self.settings.mqtt_topic_prefix)
             self.connection.publish(topic, payload)
-            sent.append(job.id)
-        if sent:
-            with Session(self.engine) as session:
-                mark_sent(session, sent, datetime.now(UTC))
-                session.commit()
-            self.counters.add("start_jobs_sent", len(sent))
+        with Session(self.engine) as session:
+            mark_sent(session, sent, datetime.now(UTC))
+            session.commit()
+        # After the commit: a start refused at once is a PrintFailed for a job already
+        # `sent`, which the lifecycle re-queues.
+        for start in starts:
+            self.bridge.plugin_printers.start_job(start)
+        self.counters.add("start_jobs_sent", len(sent))
+        if starts:
+            self.counters.add("start_jobs_over_rest", len(starts))
         return len(sent)
+
+    def plugin_printer_ids(self, printer_ids: set[int]) -> set[int]:
+        with Session(self.engine) as session:
+            found = session.exec(
+                select(Printer.id).where(
+                    col(Printer.id).in_(printer_ids),
+                    Printer.connection_kind == ConnectionKind.OCTOPRINT_MQTT,
+                )
+            )
+            return {printer_id for printer_id in found if printer_id is not None}
 
     def sweep_once(self) -> None:
         moment = datetime.now(UTC)

@@ -78,6 +78,9 @@ class ProfilePool:
 
     profile: Profile
     printers: list[tuple[float, int, FreePrinter]] = field(default_factory=list)
+    # No printer left here can fit a plate this long (or longer) in its window. The pool
+    # only shrinks during a call, so this stays true and saves rescanning stuck printers.
+    too_long_s: float = math.inf
 
     def add(self, printer: FreePrinter) -> None:
         insort(self.printers, (printer.speed_factor, printer.printer_id, printer))
@@ -139,11 +142,13 @@ def best_slot(
         if not compatible(job, pool.profile):
             continue
         seconds = estimate(job.part_key, job.copies, pool.profile)
-        if seconds is None:
+        if seconds is None or seconds >= pool.too_long_s:
             continue
         seen = 0
+        avoided = False
         for index, (_speed, _id, printer) in enumerate(pool.printers):
             if printer.printer_id in job.avoid_printers:
+                avoided = True
                 continue
             finish = seconds * printer.speed_factor
             if finish > printer.window_left_s:
@@ -152,6 +157,8 @@ def best_slot(
             seen += 1
             if seen >= look_ahead:
                 break
+        if seen == 0 and not avoided:
+            pool.too_long_s = seconds
     if not candidates:
         return None
     earliest = min(c[0] for c in candidates)

@@ -12,7 +12,16 @@ from enum import StrEnum
 from typing import Any, Protocol
 
 from pydantic import field_validator
-from sqlalchemy import JSON, BigInteger, DateTime, Index, String, TypeDecorator, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    String,
+    TypeDecorator,
+    UniqueConstraint,
+    text,
+)
 from sqlmodel import Field, SQLModel
 
 

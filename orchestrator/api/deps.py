@@ -12,8 +12,8 @@ from sqlmodel import Session
 from orchestrator.core.config import Settings
 from orchestrator.errors import Forbidden, Unauthenticated
 from orchestrator.link.commands import CommandPublisher
-from orchestrator.services import accounts
-from orchestrator.tables import ROW_ID_MAX, Account, Maker, Role
+from orchestrator.services import accounts, fleet
+from orchestrator.tables import ROW_ID_MAX, Account, Maker, Printer, Role
 
 bearer = HTTPBearer(auto_error=False, description="The token you were given at sign-up.")
 
@@ -53,6 +53,14 @@ def current_account(session: SessionDep, token: TokenDep) -> Account:
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+def current_printer(session: SessionDep, token: TokenDep) -> Printer:
+    """The printer whose agent token was sent; an account's token is refused (401)."""
+    return fleet.printer_for_token(session=session, token=token)
+
+
+CurrentPrinter = Annotated[Printer, Depends(current_printer)]
 
 ROLE_NAMES = {
     Role.COORDINATOR: "the coordinator",

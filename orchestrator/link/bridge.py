@@ -6,6 +6,9 @@
   they cause, before the broker gets its acknowledgement: an event is either stored or
   redelivered. A redelivered event hits the unique (printer, event id) and changes nothing.
 - Anything that does not parse is logged with its topic, counted and dropped.
+- Printers that run the OctoPrint-MQTT plugin instead of our agent come in through
+  `PluginPrinters` (their own base topics, re-read when printers change) and go down the
+  same two paths: `apply_status` and `record_event`.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from sqlmodel import Session
 from orchestrator.core.config import Settings
 from orchestrator.link.connection import ServiceConnection
 from orchestrator.link.live import LiveBoard
+from orchestrator.link.plugin_printers import PluginPrinters
 from orchestrator.services import printer_link
 from printers.payloads import EventPayload, PayloadError, StatusPayload, parse_payload
 from printers.topics import (
@@ -62,6 +66,7 @@ class Bridge:
         self.stopping = threading.Event()
         self.known_printers: set[int] = set()
         self.known_refreshed_at = 0.0
+        self.plugin_printers = PluginPrinters(self)
         self.flusher = threading.Thread(
             target=self._flush_forever, name="status-flusher", daemon=True
         )
@@ -70,12 +75,16 @@ class Bridge:
 
     def start(self) -> None:
         self._refresh_known_printers()
+        self.plugin_printers.refresh()
         for channel, handler in (
             (Channel.STATUS, self.handle_status),
             (Channel.EVENTS, self.handle_event),
         ):
             topic_filter = all_printers_subscription(channel, self.settings.mqtt_topic_prefix)
-            if self.share_group:
+            # Replicas split the events; each still hears every status, because a broker
+            # never sends retained messages to a shared subscription and a printer's
+            # retained status is how a replica learns it is there and idle.
+            if self.share_group and channel == Channel.EVENTS:
                 topic_filter = shared_subscription(self.share_group, topic_filter)
             self.connection.subscribe(topic_filter, handler)
         self.flusher.start()
@@ -83,6 +92,7 @@ class Bridge:
     def stop(self) -> None:
         self.stopping.set()
         self.flusher.join(timeout=10)
+        self.plugin_printers.close()
         self.flush_once()
 
     # --- messages (paho's network thread) ---
@@ -113,13 +123,7 @@ class Bridge:
         except PayloadError as error:
             self.reject(topic, str(error))
             return
-        self.counters.add("statuses")
-        before = self.board.get(printer_id)
-        if not self.board.apply(printer_id, status, datetime.now(UTC)):
-            self.counters.add("stale_statuses")
-            return
-        if self.on_state_change and (before is None or before.state != status.state):
-            self.on_state_change(printer_id, status.state.value)
+        self.apply_status(printer_id, status)
 
     def handle_event(self, topic: str, payload: bytes) -> None:
         printer_id = self.printer_of(topic)
@@ -130,6 +134,20 @@ class Bridge:
         except PayloadError as error:
             self.reject(topic, str(error))
             return
+        self.record_event(printer_id, event)
+
+    # --- the two paths every printer's news takes, agent or plugin ---
+
+    def apply_status(self, printer_id: int, status: StatusPayload) -> None:
+        self.counters.add("statuses")
+        before = self.board.get(printer_id)
+        if not self.board.apply(printer_id, status, datetime.now(UTC)):
+            self.counters.add("stale_statuses")
+            return
+        if self.on_state_change and (before is None or before.state != status.state):
+            self.on_state_change(printer_id, status.state.value)
+
+    def record_event(self, printer_id: int, event: EventPayload) -> None:
         changed_job = self.store_event(printer_id, event)
         if changed_job is not None and self.on_event is not None:
             self.on_event(printer_id, event.kind.value)
@@ -197,3 +215,7 @@ class Bridge:
                 self.flush_once()
             except Exception:
                 log.exception("flushing statuses failed; will retry")
+            try:
+                self.plugin_printers.refresh_if_due()
+            except Exception:
+                log.exception("re-reading the OctoPrint-MQTT printers failed; will retry")

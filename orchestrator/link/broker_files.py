@@ -2,7 +2,9 @@
 
 Each printer's user (`printer-{id}`) may write only its own status and events and read
 only its own commands; the service's user reads and writes everything under the prefix.
-Mosquitto reads the files at start and on SIGHUP.
+A printer that runs the OctoPrint-MQTT plugin instead of our agent may write only under
+its own base topic and read nothing; one without a usable base topic of its own (see
+`plugin_routes`) gets no grant at all. Mosquitto reads the files at start and on SIGHUP.
 """
 
 from __future__ import annotations
@@ -15,7 +17,8 @@ from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
 from orchestrator.errors import InvalidRequest
-from orchestrator.tables import Printer
+from orchestrator.link.plugin_printers import plugin_routes, render_plugin_acl
+from orchestrator.tables import ConnectionKind, Printer
 from printers.agent_config import broker_address
 from printers.broker_auth import (
     mosquitto_password_hash,
@@ -54,14 +57,20 @@ def write_broker_files(session: Session, settings: Settings, out_dir: Path) -> B
     out_dir.mkdir(parents=True, exist_ok=True)
     files = BrokerFiles(out_dir / PASSWORD_FILE, out_dir / ACL_FILE, len(printers))
     write_readable(files.password_file, render_password_file(entries))
-    write_readable(
-        files.acl_file,
-        render_acl_file(
-            [p.id for p in printers if p.id is not None],
-            service.username,
-            settings.mqtt_topic_prefix,
-        ),
-    )
+    agents = [
+        p.id
+        for p in printers
+        if p.id is not None and p.connection_kind != ConnectionKind.OCTOPRINT_MQTT
+    ]
+    routes, _skipped = plugin_routes(printers, settings.mqtt_topic_prefix)
+    acl = render_acl_file(agents, service.username, settings.mqtt_topic_prefix)
+    if routes:
+        service_may_read = f"user {service.username}\n" + "".join(
+            f"topic read {route.base_topic}/#\n" for route in routes.values()
+        )
+        acl += "\n" + render_plugin_acl(routes.values(), printer_username)
+        acl += "\n" + service_may_read
+    write_readable(files.acl_file, acl)
     return files
 
 

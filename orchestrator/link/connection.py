@@ -23,6 +23,13 @@ log = logging.getLogger(__name__)
 Handler = Callable[[str, bytes], None]
 
 
+def plain_filter(topic_filter: str) -> str:
+    """The filter a message's topic is matched against: `$share/<group>/f` delivers f."""
+    if topic_filter.startswith("$share/"):
+        return topic_filter.split("/", 2)[2]
+    return topic_filter
+
+
 @dataclass
 class Counters:
     """Running counts of what the link saw, readable from any thread."""
@@ -143,7 +150,7 @@ class ServiceConnection:
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         self.counters.add("received")
         for topic_filter, handler in self.handlers:
-            if mqtt.topic_matches_sub(topic_filter, message.topic):
+            if mqtt.topic_matches_sub(plain_filter(topic_filter), message.topic):
                 try:
                     handler(message.topic, bytes(message.payload))
                 except Exception:  # a bad message must never stop the network loop

@@ -391,9 +391,11 @@ def _check_surface(triangles: npt.NDArray[np.float64]) -> None:
             "The part has coordinates that are not numbers (NaN or infinity). "
             "Repair the mesh in your CAD tool and export it again.",
         )
-    doubled = np.linalg.norm(
-        np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]), axis=1
-    )
+    with np.errstate(invalid="ignore", over="ignore"):  # huge coordinates: inf is fine here
+        doubled = np.linalg.norm(
+            np.cross(triangles[:, 1] - triangles[:, 0], triangles[:, 2] - triangles[:, 0]),
+            axis=1,
+        )
     flat = int((doubled / 2 <= DEGENERATE_AREA_MM2).sum())
     if flat:
         raise StlRejected(

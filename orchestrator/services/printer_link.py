@@ -162,8 +162,25 @@ def apply_event(
     if change is None:
         return None
     apply_transition(session, job, change, datetime.now(UTC))
+    if job.status == JobStatus.AWAITING_CLEAR and bed_already_cleared(session, printer_id, job):
+        # Events can overtake each other (two replicas, a redelivery): the maker cleared
+        # the bed before we heard the print was done.
+        apply_transition(session, job, Transition(JobStatus.DONE), datetime.now(UTC))
     session.flush()
     return job
+
+
+def bed_already_cleared(session: Session, printer_id: int, job: Job) -> bool:
+    return (
+        session.exec(
+            select(PrinterEvent.id).where(
+                PrinterEvent.printer_id == printer_id,
+                PrinterEvent.kind == EventKind.BED_CLEARED,
+                PrinterEvent.job_id == str(job.id),
+            )
+        ).first()
+        is not None
+    )
 
 
 def statuses_for(session: Session, account: Account, maker: Maker | None) -> list[PrinterStatus]:

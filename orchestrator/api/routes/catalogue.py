@@ -5,33 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, File, Form, Path, UploadFile
+from fastapi import APIRouter, File, Form, Path, UploadFile
 from fastapi.responses import FileResponse
 
 from orchestrator.api.deps import (
     Coordinator,
     CurrentAccount,
+    CurrentPrinter,
     RowId,
     SessionDep,
     SettingsDep,
-    TokenDep,
 )
 from orchestrator.parts.catalogue import BomRole, Orientation
 from orchestrator.parts.materials import Material
-from orchestrator.services import catalogue, fleet, parts
-from orchestrator.tables import PartPublic, Printer, ProductPublic
+from orchestrator.services import catalogue, parts
+from orchestrator.tables import PartPublic, ProductPublic
 
 router = APIRouter(tags=["catalogue"])
 
 PartKey = Annotated[str, Path(min_length=1, max_length=60)]
-
-
-def current_printer(session: SessionDep, token: TokenDep) -> Printer:
-    """The printer whose agent token was sent; an account's token is refused (401)."""
-    return fleet.printer_for_token(session=session, token=token)
-
-
-CurrentPrinter = Annotated[Printer, Depends(current_printer)]
 
 
 @router.get("/parts", response_model=list[PartPublic])

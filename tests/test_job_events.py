@@ -1,0 +1,120 @@
+"""Printer events applied to jobs, straight through the service layer: duplicated and
+reordered events, as at-least-once delivery and several replicas produce them."""
+
+from __future__ import annotations
+
+import itertools
+import time
+
+import pytest
+from sqlalchemy import Engine, func
+from sqlmodel import Session, select
+
+from orchestrator.services import accounts, fleet, printer_link
+from orchestrator.tables import (
+    AccountCreate,
+    Job,
+    JobStatus,
+    Maker,
+    Movement,
+    Part,
+    PrinterCreate,
+    Role,
+)
+from printers.payloads import EventKind, EventPayload
+
+ids = itertools.count(1)
+
+
+def event(kind: EventKind, job_id: int, event_id: str | None = None) -> EventPayload:
+    return EventPayload(
+        event_id=event_id or f"e{next(ids)}", kind=kind, job_id=str(job_id), ts=time.time()
+    )
+
+
+@pytest.fixture
+def job_on_printer(engine: Engine) -> tuple[int, int]:
+    with Session(engine) as session:
+        maker_account = accounts.create_account(
+            session=session, account_in=AccountCreate(name="Camille", role=Role.MAKER)
+        )
+        maker = session.get(Maker, maker_account.maker_id)
+        assert maker is not None
+        printer = fleet.register_printer(
+            session=session,
+            maker=maker,
+            printer_in=PrinterCreate(name="MK3", bed_x_mm=250, bed_y_mm=210, bed_z_mm=210),
+        )
+        part = session.exec(select(Part).where(Part.key == "headband")).one()
+        job = Job(part_id=part.id or 0, copies=2, printer_id=printer.id, status=JobStatus.SENT)
+        session.add(job)
+        session.commit()
+        return printer.id, job.id or 0
+
+
+def deliver(engine: Engine, printer_id: int, payload: EventPayload) -> None:
+    with Session(engine) as session:
+        recorded = printer_link.record_event(session, printer_id, payload)
+        if recorded is not None:
+            printer_link.apply_event(session, printer_id, recorded, max_attempts=3)
+        session.commit()
+
+
+def state(engine: Engine, job_id: int) -> tuple[str, int]:
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        counted = session.exec(
+            select(func.coalesce(func.sum(Movement.delta), 0)).where(
+                Movement.job_id == job_id, Movement.stage == "at_maker"
+            )
+        ).one()
+        assert job is not None
+        return job.status, int(counted)
+
+
+@pytest.mark.parametrize(
+    "order",
+    [
+        [EventKind.PRINT_STARTED, EventKind.PRINT_DONE, EventKind.BED_CLEARED],
+        [EventKind.BED_CLEARED, EventKind.PRINT_DONE, EventKind.PRINT_STARTED],
+        [EventKind.PRINT_DONE, EventKind.PRINT_STARTED, EventKind.BED_CLEARED],
+        [EventKind.PRINT_DONE, EventKind.BED_CLEARED, EventKind.PRINT_STARTED],
+    ],
+)
+def test_any_order_ends_done_with_parts_counted_once(
+    engine: Engine, job_on_printer: tuple[int, int], order: list[EventKind]
+) -> None:
+    printer_id, job_id = job_on_printer
+    for kind in order:
+        deliver(engine, printer_id, event(kind, job_id))
+    assert state(engine, job_id) == (JobStatus.DONE, 2)
+
+
+def test_duplicates_with_the_same_or_a_new_id_change_nothing(
+    engine: Engine, job_on_printer: tuple[int, int]
+) -> None:
+    printer_id, job_id = job_on_printer
+    done = event(EventKind.PRINT_DONE, job_id, "done-1")
+    for payload in (done, done, event(EventKind.PRINT_DONE, job_id)):
+        deliver(engine, printer_id, payload)
+    assert state(engine, job_id) == (JobStatus.AWAITING_CLEAR, 2)
+
+
+def test_an_event_from_another_printer_is_ignored(
+    engine: Engine, job_on_printer: tuple[int, int]
+) -> None:
+    printer_id, job_id = job_on_printer
+    deliver(engine, printer_id + 1000, event(EventKind.PRINT_DONE, job_id))
+    assert state(engine, job_id) == (JobStatus.SENT, 0)
+
+
+def test_a_failure_requeues_the_job_away_from_its_printer(
+    engine: Engine, job_on_printer: tuple[int, int]
+) -> None:
+    printer_id, job_id = job_on_printer
+    failed = event(EventKind.PRINT_FAILED, job_id)
+    deliver(engine, printer_id, failed)
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        assert (job.status, job.printer_id, job.attempts) == (JobStatus.QUEUED, None, 1)
