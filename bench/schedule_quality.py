@@ -248,6 +248,9 @@ def makerline_policy(claim_cap: bool = True) -> Policy:
     ) -> list[tuple[SimJob, int]]:
         ranked = sorted(queue, key=lambda j: j.rank)
         if claim_cap:
+            # As dispatch.claim_queued: the first jobs the free printers' materials can take.
+            materials = {p.profile.material.upper() for p in free}
+            ranked = [j for j in ranked if j.material.upper() in materials]
             ranked = ranked[: max(4 * len(free), 100)]
         printers = [
             FreePrinter(

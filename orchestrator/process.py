@@ -189,7 +189,7 @@ class Orchestrator:
         return self.send(job for job, _printer, _decision in made)
 
     def send(self, jobs: Iterable[Job]) -> int:
-        jobs = list(jobs)
+        jobs = [self.with_gcode(job) for job in jobs]
         if not jobs:
             return 0
         over_rest = self.plugin_printer_ids({job.printer_id or 0 for job in jobs})
@@ -214,6 +214,25 @@ class Orchestrator:
         if starts:
             self.counters.add("start_jobs_over_rest", len(starts))
         return len(sent)
+
+    def with_gcode(self, job: Job) -> Job:
+        """A job assigned by hand (`POST /jobs` with a printer) has no G-code or command id
+        yet: slice it for its printer first."""
+        if job.gcode_sha256 is not None and job.command_id is not None:
+            return job
+        with Session(self.engine, expire_on_commit=False) as session:
+            stored = session.get(Job, job.id)
+            printer = session.get(Printer, job.printer_id)
+            assert stored is not None and printer is not None
+            sliced = parts.slice_job(
+                session=session, settings=self.settings, job=stored, printer=printer
+            )
+            stored.gcode_sha256 = sliced.sha256
+            stored.estimated_seconds = stored.estimated_seconds or sliced.seconds
+            stored.command_id = stored.command_id or f"start-{stored.id}-{stored.attempts}"
+            session.add(stored)
+            session.commit()
+            return stored
 
     def plugin_printer_ids(self, printer_ids: set[int]) -> set[int]:
         with Session(self.engine) as session:

@@ -159,6 +159,15 @@ class DisinfectionMethod(StrEnum):
 HOURS_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 
 
+BASE_TOPIC_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+
+
+def check_base_topic(value: str | None) -> str | None:
+    if value is not None and not BASE_TOPIC_PATTERN.match(value):
+        raise ValueError("must be plain topic levels such as 'octoPrint/camille-mk3'")
+    return value
+
+
 def check_hours_window(value: str | None) -> str | None:
     if value is not None and not HOURS_PATTERN.match(value):
         raise ValueError("must be a daily window such as '08:00-20:00'")
@@ -240,6 +249,7 @@ class PrinterBase(SQLModel):
     )
 
     _hours_window = field_validator("availability_hours")(check_hours_window)
+    _base_topic = field_validator("mqtt_base_topic")(check_base_topic)
 
     @field_validator("material")
     @classmethod
@@ -275,6 +285,7 @@ class PrinterUpdate(SQLModel):
     mqtt_base_topic: str | None = Field(default=None, max_length=200)
 
     _hours_window = field_validator("availability_hours")(check_hours_window)
+    _base_topic = field_validator("mqtt_base_topic")(check_base_topic)
 
 
 class PrinterPublic(PrinterBase):

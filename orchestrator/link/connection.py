@@ -101,6 +101,12 @@ class ServiceConnection:
         if self.connected.is_set():
             self.client.subscribe(topic_filter, qos=1)
 
+    def unsubscribe(self, topic_filters: set[str]) -> None:
+        # A new list, not an edit in place: paho's thread may be iterating the old one.
+        self.handlers = [(f, h) for f, h in self.handlers if f not in topic_filters]
+        if topic_filters and self.connected.is_set():
+            self.client.unsubscribe(sorted(topic_filters))
+
     def start(self, wait_s: float = 10.0) -> bool:
         self.client.connect_async(self.address.host, self.address.port, keepalive=self.keepalive)
         self.client.loop_start()

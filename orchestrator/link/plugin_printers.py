@@ -104,6 +104,17 @@ def _overlap(first: str, second: str) -> bool:
     return first == second or first.startswith(f"{second}/") or second.startswith(f"{first}/")
 
 
+def refuse_unroutable(session: Session, prefix: str, printer_id: int) -> None:
+    """Refuse a plugin printer the bridge could not follow (no, bad or taken base topic)."""
+    _routes, skipped = plugin_routes(session.exec(select(Printer)), prefix)
+    if printer_id in skipped:
+        raise UnroutablePrinter(f"This printer cannot be followed: {skipped[printer_id]}.")
+
+
+class UnroutablePrinter(DomainError):
+    status_code = 422
+
+
 def plugin_routes(
     printers: Iterable[Printer], prefix: str
 ) -> tuple[dict[int, PluginRoute], dict[int, str]]:
@@ -300,10 +311,7 @@ class PluginPrinters:
             *plugin_subscriptions(route.base_topic),
             commands_topic(route.printer_id, prefix),
         ]
-        # A new list, not an edit in place: paho's thread may be iterating the old one.
-        connection.handlers = [h for h in connection.handlers if h[0] not in filters]
-        if connection.connected.is_set():
-            connection.client.unsubscribe(filters)
+        connection.unsubscribe(set(filters))
         log.info("no longer ingesting OctoPrint-MQTT printer %s", route.printer_id)
 
     # --- messages (paho's network thread) ---

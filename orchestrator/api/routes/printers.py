@@ -15,6 +15,7 @@ from orchestrator.api.deps import (
 from orchestrator.errors import InvalidRequest
 from orchestrator.link.broker_files import refresh_broker_files
 from orchestrator.link.commands import command
+from orchestrator.link.plugin_printers import refuse_unroutable
 from orchestrator.services import accounts, fleet, printer_link
 from orchestrator.tables import (
     ROW_ID_MAX,
@@ -48,6 +49,7 @@ def register_printer(
             raise InvalidRequest("As coordinator, say which maker owns the printer (maker_id).")
         maker = accounts.get_maker(session=session, maker_id=maker_id)
     created = fleet.register_printer(session=session, maker=maker, printer_in=printer_in)
+    refuse_unroutable(session, settings.mqtt_topic_prefix, created.id)
     session.commit()
     refresh_broker_files(session, settings)
     return created
@@ -85,6 +87,7 @@ def update_printer(
     printer_id: RowId,
     printer_in: PrinterUpdate,
     session: SessionDep,
+    settings: SettingsDep,
     account: MakerOrCoordinator,
     maker: ActingMaker,
 ) -> PrinterPublic:
@@ -94,7 +97,9 @@ def update_printer(
     updated = PrinterPublic.model_validate(
         fleet.update_printer(session=session, printer=printer, printer_in=printer_in)
     )
+    refuse_unroutable(session, settings.mqtt_topic_prefix, printer_id)
     session.commit()
+    refresh_broker_files(session, settings)
     return updated
 
 
