@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -419,9 +420,9 @@ def wait_octoprint_ready(server: OctoPrintServer, timeout: float = 60) -> None:
     server.wait_operational(timeout)
 
 
-@pytest.fixture(scope="session")
-def octoprint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintServer]:
-    server = start_octoprint(tmp_path_factory.mktemp("octoprint"))
+@contextmanager
+def running_octoprint(basedir: Path) -> Iterator[OctoPrintServer]:
+    server = start_octoprint(basedir)
     try:
         wait_octoprint_ready(server)
         yield server
@@ -431,6 +432,19 @@ def octoprint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintSer
             server.process.wait(timeout=15)
         except subprocess.TimeoutExpired:
             server.process.kill()
+
+
+@pytest.fixture(scope="session")
+def octoprint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintServer]:
+    with running_octoprint(tmp_path_factory.mktemp("octoprint")) as server:
+        yield server
+
+
+@pytest.fixture(scope="session")
+def second_octoprint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[OctoPrintServer]:
+    """Another maker's OctoPrint, for tests of two printers side by side."""
+    with running_octoprint(tmp_path_factory.mktemp("octoprint-second")) as server:
+        yield server
 
 
 @pytest.fixture

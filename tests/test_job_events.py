@@ -5,11 +5,14 @@ from __future__ import annotations
 
 import itertools
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
+from orchestrator.core.config import Settings
+from orchestrator.dispatch import lose_jobs_of_offline_printers, unacknowledged
 from orchestrator.services import accounts, fleet, printer_link
 from orchestrator.tables import (
     AccountCreate,
@@ -19,6 +22,7 @@ from orchestrator.tables import (
     Movement,
     Part,
     PrinterCreate,
+    PrinterStatus,
     Role,
 )
 from printers.payloads import EventKind, EventPayload
@@ -118,3 +122,49 @@ def test_a_failure_requeues_the_job_away_from_its_printer(
         job = session.get(Job, job_id)
         assert job is not None
         assert (job.status, job.printer_id, job.attempts) == (JobStatus.QUEUED, None, 1)
+
+
+def test_a_start_never_acknowledged_is_sent_again_unless_the_printer_runs_it(
+    engine: Engine, job_on_printer: tuple[int, int], settings: Settings
+) -> None:
+    printer_id, job_id = job_on_printer
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.sent_at = now - timedelta(seconds=settings.start_ack_timeout_seconds + 1)
+        session.add(job)
+        session.add(PrinterStatus(printer_id=printer_id, state="idle", last_seen_at=now))
+        session.commit()
+        assert [j.id for j in unacknowledged(session, settings, {}, now)] == [job_id]
+        status = session.get(PrinterStatus, printer_id)
+        assert status is not None
+        status.state, status.job_id = "printing", str(job_id)
+        session.add(status)
+        session.commit()
+        assert unacknowledged(session, settings, {}, now) == []
+
+
+def test_a_printer_offline_past_its_grace_loses_its_job(
+    engine: Engine, job_on_printer: tuple[int, int], settings: Settings
+) -> None:
+    printer_id, job_id = job_on_printer
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        since = now - timedelta(seconds=settings.offline_grace_seconds + 1)
+        session.add(
+            PrinterStatus(
+                printer_id=printer_id, state="offline", last_seen_at=since, offline_since=since
+            )
+        )
+        session.commit()
+        lost_jobs = lose_jobs_of_offline_printers(session, settings, now)
+        session.commit()
+        assert [j.id for j in lost_jobs] == [job_id]
+        job = session.get(Job, job_id)
+        assert job is not None
+        assert (job.status, job.printer_id, job.last_reason) == (
+            JobStatus.QUEUED,
+            None,
+            "the printer went offline during the job",
+        )
