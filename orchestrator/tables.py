@@ -430,6 +430,7 @@ class Job(SQLModel, table=True):
     """
 
     __table_args__ = (
+        Index("ix_job_printer_id", "printer_id"),
         Index(
             "uq_job_one_active_per_printer",
             "printer_id",

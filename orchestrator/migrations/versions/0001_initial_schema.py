@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-28 14:08:42.056629
+Create Date: 2026-11-28 14:46:02.826718
 """
 
 from collections.abc import Sequence
@@ -233,6 +233,7 @@ def upgrade() -> None:
     )
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_job_order_id'), ['order_id'], unique=False)
+        batch_op.create_index('ix_job_printer_id', ['printer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_job_status'), ['status'], unique=False)
         batch_op.create_index('uq_job_one_active_per_printer', ['printer_id'], unique=True, sqlite_where=sa.text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"), postgresql_where=sa.text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"))
 
@@ -340,6 +341,7 @@ def downgrade() -> None:
     with op.batch_alter_table('job', schema=None) as batch_op:
         batch_op.drop_index('uq_job_one_active_per_printer', sqlite_where=sa.text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"), postgresql_where=sa.text("status IN ('assigned', 'sent', 'printing', 'awaiting_clear')"))
         batch_op.drop_index(batch_op.f('ix_job_status'))
+        batch_op.drop_index('ix_job_printer_id')
         batch_op.drop_index(batch_op.f('ix_job_order_id'))
 
     op.drop_table('job')
