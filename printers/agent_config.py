@@ -27,6 +27,14 @@ CONTROL_SOCKET_NAME = "agent.sock"
 STATE_DB_NAME = "agent.sqlite3"
 
 
+def check_broker_url(value: str) -> str:
+    """An MQTT URL both the agent and the service accept: mqtt(s)://[user:password@]host[:port]."""
+    parts = urlsplit(value)
+    if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
+        raise ValueError("must look like mqtt://host:1883 or mqtt://user:password@host:1883")
+    return value
+
+
 class AgentSettingsError(RuntimeError):
     """Raised at start-up when a setting is wrong; its message names the variable."""
 
@@ -70,13 +78,7 @@ class AgentSettings(BaseSettings):
         except TopicError as error:
             raise ValueError(str(error)) from None
 
-    @field_validator("broker_url")
-    @classmethod
-    def _mqtt_url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise ValueError("must look like mqtt://host:1883 or mqtt://user:password@host:1883")
-        return value
+    _mqtt_url = field_validator("broker_url")(check_broker_url)
 
     @field_validator("octoprint_url")
     @classmethod

@@ -9,11 +9,13 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from printers.agent_config import check_broker_url
+from printers.topics import TopicError, check_prefix
 
 ENV_PREFIX = "MAKERLINE_"
 PLACEHOLDER_SECRET = "change-me"
@@ -68,20 +70,15 @@ class Settings(BaseSettings):
             raise ValueError("must start with sqlite:// or postgresql+psycopg://")
         return value
 
-    @field_validator("mqtt_url")
-    @classmethod
-    def _mqtt_scheme(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("mqtt", "mqtts") or not parts.hostname:
-            raise ValueError("must look like mqtt://user:password@host:1883")
-        return value
+    _mqtt_url = field_validator("mqtt_url")(check_broker_url)
 
     @field_validator("mqtt_topic_prefix")
     @classmethod
     def _plain_prefix(cls, value: str) -> str:
-        if not value or any(c in value for c in "#+ ") or value.startswith("$"):
-            raise ValueError("must be a plain topic level such as 'makerline'")
-        return value.strip("/")
+        try:
+            return check_prefix(value)
+        except TopicError as error:
+            raise ValueError(str(error)) from None
 
     @model_validator(mode="after")
     def _safe_for_production(self) -> Settings:
