@@ -73,11 +73,3 @@ def bill_of_needs(bom: Iterable[tuple[Item, int]], units: int) -> list[Need]:
     """What assembling `units` of a product takes from stock."""
     needs = [Need(item, source_stage(item), per_unit * units) for item, per_unit in bom]
     return sorted(needs, key=lambda need: (need.item, need.stage))
-
-
-def balances(rows: Iterable[tuple[str, str, int]]) -> dict[tuple[str, str], int]:
-    """Sum (item, stage, delta) rows into balances: the only way a balance is ever known."""
-    totals: dict[tuple[str, str], int] = {}
-    for item, stage, delta in rows:
-        totals[(item, stage)] = totals.get((item, stage), 0) + delta
-    return totals

@@ -11,7 +11,6 @@ from orchestrator.ledger import (
     Lot,
     Need,
     available,
-    balances,
     bill_of_needs,
     check_available,
     take_oldest_first,
@@ -49,8 +48,3 @@ def test_bill_of_needs_takes_parts_after_qc_and_supplies_on_hand() -> None:
         Need(Item.FILM_SHEET, Stage.ON_HAND, 7),
         Need(Item.ELASTIC, Stage.ON_HAND, 7),
     }
-
-
-def test_balances_are_sums_of_movements() -> None:
-    rows = [("film_sheet", "on_hand", 10), ("film_sheet", "on_hand", -3), ("visor", "packed", 2)]
-    assert balances(rows) == {("film_sheet", "on_hand"): 7, ("visor", "packed"): 2}

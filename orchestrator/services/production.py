@@ -18,7 +18,7 @@ from orchestrator.db import lock_names
 from orchestrator.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from orchestrator.ledger import Need, bill_of_needs
 from orchestrator.services import catalogue
-from orchestrator.stock import Entry, add, balance, lots, move, reserve, transfer
+from orchestrator.stock import Entry, add, balance, move, reserve, transfer
 from orchestrator.tables import (
     PRINTED_PARTS,
     SUPPLIES,
@@ -427,10 +427,3 @@ def trace_batch(*, session: Session, batch: Batch) -> BatchTrace:
         makers=sorted({line.maker_name for line in parts if line.maker_name}),
         orders=sorted(order_id for order_id in orders if order_id is not None),
     )
-
-
-def maker_stock(*, session: Session, maker: Maker) -> dict[str, int]:
-    return {
-        item: sum(lot.quantity for lot in lots(session, item, Stage.AT_MAKER, maker_id=maker.id))
-        for item in sorted(PRINTED_PARTS)
-    }
