@@ -61,9 +61,14 @@ def local_seconds_since_midnight(moment: datetime, timezone: str) -> float:
 def free_printers(
     session: Session, settings: Settings, live: dict[int, LiveStatus], moment: datetime
 ) -> list[FreePrinter]:
-    """Online, idle, holding no job, and inside their availability hours."""
-    stored = {s.printer_id: s.state for s in session.exec(select(PrinterStatus))}
-    states = stored | {printer_id: s.state.value for printer_id, s in live.items()}
+    """Online, idle, holding no job, and inside their availability hours.
+
+    Every orchestrator hears every printer's retained status, so its live board knows
+    every printer that is online; the stored statuses stand in until it has heard any."""
+    if live:
+        states = {printer_id: s.state.value for printer_id, s in live.items()}
+    else:
+        states = {s.printer_id: s.state for s in session.exec(select(PrinterStatus))}
     busy = set(
         session.exec(
             select(Job.printer_id).where(

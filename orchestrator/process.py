@@ -42,9 +42,12 @@ from orchestrator.scheduler import Profile
 from orchestrator.services import parts
 from orchestrator.services.planning import PLANNING_LOCK, profile_of, replan
 from orchestrator.tables import ConnectionKind, Job, Part, Printer, id_of
+from printers.payloads import EventKind
 from printers.topics import commands_topic
 
 log = logging.getLogger(__name__)
+
+REPLANNING_EVENTS = frozenset({EventKind.PRINT_FAILED.value, EventKind.PRINT_CANCELLED.value})
 
 
 class Orchestrator:
@@ -56,12 +59,14 @@ class Orchestrator:
         name: str | None = None,
         share_group: str | None = None,
         sweep_seconds: float = 5.0,
+        replan_seconds: float = 1.0,
     ) -> None:
         self.settings = settings
         self.engine = engine
         # A stable name: restarted under it, the process resumes its broker session.
         self.name = name or "orchestrator"
         self.sweep_seconds = sweep_seconds
+        self.replan_seconds = replan_seconds
         self.counters = Counters()
         self.connection = ServiceConnection(
             settings.mqtt_url, settings.mqtt_topic_prefix, f"makerline-{self.name}", self.counters
@@ -118,8 +123,11 @@ class Orchestrator:
 
     # --- triggers (paho's thread: only wake the worker) ---
 
-    def _on_event(self, _printer_id: int, _kind: str) -> None:
-        self.replan_wanted.set()
+    def _on_event(self, _printer_id: int, kind: str) -> None:
+        # Only a failure can change what must be printed (a job flagged after its last
+        # attempt is no longer in flight); every event may free a printer.
+        if kind in REPLANNING_EVENTS:
+            self.replan_wanted.set()
         self.wake.set()
 
     def _on_state_change(self, _printer_id: int, _state: str) -> None:
@@ -133,26 +141,33 @@ class Orchestrator:
     # --- the worker ---
 
     def _work(self) -> None:
-        next_sweep = time.monotonic()
+        """Dispatch first, so that a waiting printer never waits for a plan; plan at most
+        every `replan_seconds`, however many changes arrive."""
+        next_sweep = next_plan = time.monotonic()
         while not self.stopping.is_set():
-            self.wake.wait(timeout=max(next_sweep - time.monotonic(), 0))
+            wake_at = next_sweep
+            if self.replan_wanted.is_set():
+                wake_at = min(wake_at, next_plan)
+            self.wake.wait(timeout=max(wake_at - time.monotonic(), 0))
             self.wake.clear()
             if self.stopping.is_set():
                 break
             try:
-                if self.replan_wanted.is_set():
+                self.dispatch_once()
+                if self.replan_wanted.is_set() and time.monotonic() >= next_plan:
                     self.replan_wanted.clear()
-                    self.plan_once()
+                    next_plan = time.monotonic() + self.replan_seconds
+                    if self.plan_once():
+                        self.dispatch_once()
                 if time.monotonic() >= next_sweep:
                     self.sweep_once()
                     next_sweep = time.monotonic() + self.sweep_seconds
-                self.dispatch_once()
             except Exception:
                 self.counters.add("worker_errors")
                 log.exception("planning or dispatching failed; retrying at the next wake-up")
                 time.sleep(1.0)
 
-    def plan_once(self) -> None:
+    def plan_once(self) -> int:
         with (
             one_at_a_time(self.engine, PLANNING_LOCK),
             Session(self.engine, expire_on_commit=False) as session,
@@ -161,6 +176,7 @@ class Orchestrator:
             session.commit()
         if created or withdrawn:
             log.info("planned %d new jobs, withdrew %d", created, withdrawn)
+        return created
 
     def estimate(self, session: Session, part: Part, printer: Printer, copies: int) -> float:
         key = (id_of(part), profile_of(printer), copies)
