@@ -88,13 +88,8 @@ class AgentSettings(BaseSettings):
             raise ValueError("must look like http://127.0.0.1:5000")
         return value.rstrip("/")
 
-    @field_validator("topic_prefix")
-    @classmethod
-    def _plain_prefix(cls, value: str) -> str:
-        try:
-            return check_prefix(value)
-        except TopicError as error:
-            raise ValueError(str(error)) from None
+    # TopicError is a ValueError, so pydantic reports it against the variable.
+    _plain_prefix = field_validator("topic_prefix")(check_prefix)
 
     @property
     def broker(self) -> BrokerAddress:

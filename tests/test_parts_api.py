@@ -389,7 +389,7 @@ def test_mutated_stl_never_causes_a_500(
 @pytest.fixture
 def mk3(client: TestClient, network: Network, engine: Engine) -> Printer:
     if shutil.which("prusa-slicer") is None:
-        pytest.skip("Debian's prusa-slicer is not installed (apt-get install -y prusa-slicer)")
+        pytest.fail("Debian's prusa-slicer is not installed: run ./scripts/test, which installs it")
     created = register_printer(client, network.maker)
     with Session(engine) as session:
         printer = session.get(Printer, created["id"])

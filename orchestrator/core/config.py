@@ -15,7 +15,7 @@ from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from printers.agent_config import check_broker_url
-from printers.topics import TopicError, check_prefix
+from printers.topics import check_prefix
 
 ENV_PREFIX = "MAKERLINE_"
 PLACEHOLDER_SECRET = "change-me"
@@ -72,13 +72,8 @@ class Settings(BaseSettings):
 
     _mqtt_url = field_validator("mqtt_url")(check_broker_url)
 
-    @field_validator("mqtt_topic_prefix")
-    @classmethod
-    def _plain_prefix(cls, value: str) -> str:
-        try:
-            return check_prefix(value)
-        except TopicError as error:
-            raise ValueError(str(error)) from None
+    # TopicError is a ValueError, so pydantic reports it against the variable.
+    _plain_prefix = field_validator("mqtt_topic_prefix")(check_prefix)
 
     @model_validator(mode="after")
     def _safe_for_production(self) -> Settings:

@@ -41,5 +41,5 @@ def slice_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def sliced_headband(slice_cache: Path) -> SliceResult:
     if shutil.which("prusa-slicer") is None:
-        pytest.skip("Debian's prusa-slicer is not installed (apt-get install -y prusa-slicer)")
+        pytest.fail("Debian's prusa-slicer is not installed: run ./scripts/test, which installs it")
     return slice_plate(MODELS_DIR / "headband.stl", MK3_PETG, copies=1, cache_dir=slice_cache)
