@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -66,6 +67,31 @@ def orchestrate(args: argparse.Namespace) -> None:
     ).run_until_signalled()
 
 
+def board(args: argparse.Namespace) -> None:
+    """Replace this process with Streamlit serving the board, so that signals reach it."""
+    import dashboard
+
+    settings = get_settings()
+    host, port = args.host or settings.host, args.port or settings.board_port
+    api_url = args.api_url or settings.public_url
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(Path(dashboard.__file__).parent / "app.py"),
+        "--server.headless=true",
+        f"--server.address={host}",
+        f"--server.port={port}",
+        "--server.fileWatcherType=none",
+        # Streamlit would otherwise report usage to its servers.
+        "--browser.gatherUsageStats=false",
+        "--global.developmentMode=false",
+    ]
+    print(f"makerline board on http://{host}:{port}  (service: {api_url})", flush=True)
+    os.execve(sys.executable, command, os.environ | {"MAKERLINE_API_URL": api_url})
+
+
 def broker_files(args: argparse.Namespace) -> None:
     from orchestrator.db import make_engine, session_scope
     from orchestrator.link.broker_files import write_broker_files
@@ -111,6 +137,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--share-group", help="MQTT shared-subscription group, to split traffic across replicas"
     )
     orchestrate_parser.set_defaults(func=orchestrate)
+
+    board_parser = commands.add_parser(
+        "board", help="serve the web app: production board, makers' and health centres' pages"
+    )
+    board_parser.add_argument("--host", help="address to listen on (default: MAKERLINE_HOST)")
+    board_parser.add_argument("--port", type=int, help="port (default: MAKERLINE_BOARD_PORT)")
+    board_parser.add_argument(
+        "--api-url",
+        help="the service's URL as the board reaches it (default: MAKERLINE_PUBLIC_URL)",
+    )
+    board_parser.set_defaults(func=board)
 
     files_parser = commands.add_parser(
         "broker-files", help="write Mosquitto's password and ACL files from the printers"

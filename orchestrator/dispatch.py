@@ -38,6 +38,7 @@ from orchestrator.services.planning import plate_capacity, profile_of
 from orchestrator.services.printer_link import apply_transition
 from orchestrator.tables import (
     ACTIVE_JOB_STATUSES,
+    QUEUE_ORDER,
     Job,
     JobAttempt,
     JobStatus,
@@ -138,7 +139,7 @@ def claim_queued(session: Session, limit: int, materials: set[str]) -> list[tupl
         .join(Part, col(Job.part_id) == Part.id)
         .where(Job.status == JobStatus.QUEUED, col(Job.flagged).is_(False))
         .where(col(Part.material).in_(sorted(materials)))
-        .order_by(col(Job.needed_by), col(Job.priority), col(Job.id))
+        .order_by(*QUEUE_ORDER)
         .limit(limit)
     )
     if is_postgres(session):

@@ -22,7 +22,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field, SQLModel, col
 
 
 def utcnow() -> datetime:
@@ -448,7 +448,7 @@ class Job(SQLModel, table=True):
     order_id: int | None = Field(default=None, foreign_key="order.id", index=True)
     attempts: int = 0
     needed_by: date | None = None
-    priority: int = Field(default=0, description="Higher runs first among equal dates.")
+    priority: int = Field(default=0, description="Lower runs first among equal dates.")
     flagged: bool = Field(default=False, description="Failed too often: a person must look.")
     last_reason: str | None = Field(default=None, max_length=500)
     command_id: str | None = Field(default=None, max_length=64)
@@ -461,6 +461,10 @@ class Job(SQLModel, table=True):
     started_at: datetime | None = optional_timestamp()
     ended_at: datetime | None = optional_timestamp()
     done_at: datetime | None = optional_timestamp()
+
+
+# The order in which queued jobs go to printers: earliest needed-by date, then priority.
+QUEUE_ORDER = (col(Job.needed_by), col(Job.priority), col(Job.id))
 
 
 class JobAttempt(SQLModel, table=True):

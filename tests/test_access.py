@@ -72,6 +72,8 @@ MATRIX: list[tuple[str, str, dict | None, set[str]]] = [
     ("GET", "/parts/{key}", None, ALL),
     ("GET", "/parts/{key}/plates", None, ALL),
     ("GET", "/products", None, ALL),
+    ("GET", "/board", None, {"coordinator"}),
+    ("GET", "/board/printers", None, {"coordinator"}),
 ]
 # The G-code download takes a printer's token, never an account's (an account token gets
 # 401, not 403), so it sits outside the matrix; tests/test_parts_api.py covers its access.

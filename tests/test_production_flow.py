@@ -12,7 +12,6 @@ from fastapi.testclient import TestClient
 from tests.conftest import Network, bearer
 
 API = "/api/v1"
-NEXT_WEEK = (date.today() + timedelta(days=7)).isoformat()
 
 
 def post(client: TestClient, token: str, path: str, body: dict | None = None, **kwargs):
@@ -63,7 +62,7 @@ def donate(client: TestClient, net: Network, item: str, quantity: int) -> None:
     assert response.status_code == 201, response.text
 
 
-def order(client: TestClient, token: str, product: str, quantity: int) -> int:
+def order(client: TestClient, token: str, product: str, quantity: int, days: int = 7) -> int:
     response = post(
         client,
         token,
@@ -71,7 +70,7 @@ def order(client: TestClient, token: str, product: str, quantity: int) -> int:
         {
             "product_key": product,
             "quantity": quantity,
-            "needed_by": NEXT_WEEK,
+            "needed_by": (date.today() + timedelta(days=days)).isoformat(),
             "urgency": "high",
             "delivery_address": "43 rue de l'Isle, Abbeville",
         },
@@ -273,3 +272,28 @@ def test_cancelling_an_order_returns_its_packed_goods(client: TestClient, networ
     balances = stock(client, network.coordinator)
     assert balances[("amicroche", "packed")] == 0
     assert balances[("amicroche", "disinfected")] == 4
+
+
+def test_a_hook_batch_counts_its_hooks_once(client: TestClient, network: Network) -> None:
+    """The AMICROCHE product is its own printed part: assembling must not count it twice."""
+    printer = printer_for(client, network.maker)
+    printed(client, network, printer, "amicroche", 5)
+    post(
+        client,
+        network.coordinator,
+        "/collections",
+        {"maker_id": network.maker_id, "item": "amicroche", "quantity": 5},
+    )
+    post(client, network.coordinator, "/qc", {"item": "amicroche", "passed": 5})
+    batch = post(
+        client, network.coordinator, "/batches", {"product_key": "amicroche", "quantity": 5}
+    )
+    assert stock(client, network.coordinator)[("amicroche", "assembled")] == 5
+    post(
+        client, network.coordinator, f"/batches/{batch.json()['id']}/disinfection", {"method": "uv"}
+    )
+    balances = stock(client, network.coordinator)
+    assert balances[("amicroche", "assembled")] == 0
+    assert balances[("amicroche", "disinfected")] == 5
+    trace = get(client, network.coordinator, f"/batches/{batch.json()['id']}/trace").json()
+    assert sum(line["quantity"] for line in trace["parts"]) == 5

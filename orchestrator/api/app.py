@@ -14,7 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from orchestrator.api.errors import install_error_handlers
-from orchestrator.api.routes import accounts, catalogue, hub, jobs, orders, printers
+from orchestrator.api.routes import accounts, board, catalogue, hub, jobs, orders, printers
 from orchestrator.core.config import Settings
 from orchestrator.db import make_engine
 from orchestrator.link.commands import CommandPublisher
@@ -80,6 +80,6 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             app.state.commands.kick()
         return response
 
-    for module in (accounts, printers, jobs, orders, hub, catalogue):
+    for module in (accounts, printers, jobs, orders, hub, catalogue, board):
         app.include_router(module.router, prefix=API_PREFIX)
     return app

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     public_url: str = "http://127.0.0.1:8000"
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
+    board_port: int = Field(default=8501, ge=1, le=65535)
     signup_mode: Literal["open", "invite"] = "open"
     invite_code: str = ""
     coordinator_token: str = ""

@@ -15,6 +15,7 @@ from orchestrator.lifecycle import ON_PRINTER
 from orchestrator.services import catalogue
 from orchestrator.services.production import count_job_done
 from orchestrator.tables import (
+    QUEUE_ORDER,
     Account,
     Job,
     JobCreate,
@@ -35,7 +36,8 @@ def create_job(*, session: Session, job_in: JobCreate) -> Job:
     part = catalogue.part_by_key(session=session, key=job_in.part_key)
     if job_in.printer_id is not None and session.get(Printer, job_in.printer_id) is None:
         raise NotFound(f"Printer {job_in.printer_id} does not exist.")
-    if job_in.order_id is not None and session.get(Order, job_in.order_id) is None:
+    order = session.get(Order, job_in.order_id) if job_in.order_id is not None else None
+    if job_in.order_id is not None and order is None:
         raise NotFound(f"Order {job_in.order_id} does not exist.")
     status = JobStatus.ASSIGNED if job_in.printer_id else JobStatus.QUEUED
     job = Job(
@@ -43,6 +45,7 @@ def create_job(*, session: Session, job_in: JobCreate) -> Job:
         copies=job_in.copies,
         printer_id=job_in.printer_id,
         order_id=job_in.order_id,
+        needed_by=order.needed_by if order else None,
         status=status,
     )
     session.add(job)
@@ -51,15 +54,23 @@ def create_job(*, session: Session, job_in: JobCreate) -> Job:
 
 
 def visible_jobs(
-    *, session: Session, account: Account, maker: Maker | None, status: JobStatus | None = None
+    *,
+    session: Session,
+    account: Account,
+    maker: Maker | None,
+    status: JobStatus | None = None,
+    limit: int | None = None,
+    offset: int = 0,
 ) -> list[Job]:
-    query = select(Job).order_by(col(Job.id))
+    query = select(Job)
     if account.role != Role.COORDINATOR:
         assert maker is not None
         query = query.join(Printer).where(Printer.maker_id == maker.id)
-    if status is not None:
-        query = query.where(Job.status == status)
-    return list(session.exec(query))
+    if status is None:
+        query = query.order_by(col(Job.id))
+    else:
+        query = query.where(Job.status == status).order_by(*QUEUE_ORDER)
+    return list(session.exec(query.offset(offset).limit(limit)))
 
 
 def visible_job(*, session: Session, account: Account, maker: Maker | None, job_id: int) -> Job:

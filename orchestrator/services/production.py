@@ -165,7 +165,10 @@ def assemble_batch(*, session: Session, batch_in: BatchCreate, actor: Account) -
         transfer(
             session, lots_taken, need.item, need.stage, Stage.ASSEMBLED, entry, batch_id=batch.id
         )
-    add(session, Item(product.item), Stage.ASSEMBLED, batch.quantity, entry, batch_id=batch.id)
+    # A product that is its own printed part (the AMICROCHE hook) arrives with the parts
+    # moved above, still naming the jobs and makers that printed them.
+    if product.item not in {need.item for need in needs}:
+        add(session, Item(product.item), Stage.ASSEMBLED, batch.quantity, entry, batch_id=batch.id)
     session.flush()
     return batch
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 
 from orchestrator.api.deps import (
     ActingMaker,
@@ -26,8 +26,14 @@ def list_jobs(
     account: MakerOrCoordinator,
     maker: ActingMaker,
     status: JobStatus | None = None,
+    limit: int | None = Query(default=None, ge=1, le=10_000, description="At most this many."),
+    offset: int = Query(default=0, ge=0, le=10_000_000),
 ) -> list[JobPublic]:
-    found = jobs.visible_jobs(session=session, account=account, maker=maker, status=status)
+    """Jobs by id; with a status, in the order the dispatcher takes them (earliest
+    needed-by date first, then priority)."""
+    found = jobs.visible_jobs(
+        session=session, account=account, maker=maker, status=status, limit=limit, offset=offset
+    )
     return [jobs.job_public(session=session, job=job) for job in found]
 
 

@@ -1,0 +1,481 @@
+"""The coordinator's production board, read in one pass.
+
+The board polls every few seconds, so everything it shows comes from a few aggregate
+queries rather than from the full lists of printers and jobs: the figures cost the same
+whether the network has ten printers or ten thousand. The lists themselves (printer
+grid, job queue) are read a page at a time.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+
+from sqlalchemy import func
+from sqlmodel import Session, SQLModel, col, select
+
+from orchestrator.core.config import Settings
+from orchestrator.eta import Forecast
+from orchestrator.services.forecasts import delivery_forecasts
+from orchestrator.stock import balance, stock_balances
+from orchestrator.tables import (
+    ACTIVE_JOB_STATUSES,
+    Account,
+    BomLine,
+    Item,
+    Job,
+    JobAttempt,
+    JobStatus,
+    Maker,
+    Movement,
+    Order,
+    OrderStatus,
+    Part,
+    Printer,
+    PrinterStatus,
+    Product,
+    Stage,
+    StockBalance,
+    id_of,
+)
+from printers.payloads import PrinterState
+
+PRODUCT_ITEMS = (Item.VISOR, Item.AMICROCHE)
+# The part whose count stands for a product before assembly: one headband per visor.
+KEY_PART = {Item.VISOR: Item.HEADBAND, Item.AMICROCHE: Item.AMICROCHE}
+# Stock that is still on its way to a carer and already holds its film.
+FINISHED_STAGES = (Stage.ASSEMBLED, Stage.DISINFECTED, Stage.PACKED)
+FILM_RATE_WINDOW = timedelta(days=7)
+RECENT = timedelta(hours=24)
+
+
+class FunnelStep(StrEnum):
+    PRINTED = "printed"
+    COLLECTED = "collected"
+    QC_PASSED = "qc_passed"
+    ASSEMBLED = "assembled"
+    DISINFECTED = "disinfected"
+    DELIVERED = "delivered"
+
+
+# Each funnel step counts what ever arrived at a stage, so that the funnel shows flow,
+# not what is sitting there now. Parts are counted before assembly, products after.
+FUNNEL_STAGES = {
+    FunnelStep.PRINTED: (Stage.AT_MAKER, False),
+    FunnelStep.COLLECTED: (Stage.COLLECTED, False),
+    FunnelStep.QC_PASSED: (Stage.QC_PASSED, False),
+    FunnelStep.ASSEMBLED: (Stage.ASSEMBLED, True),
+    FunnelStep.DISINFECTED: (Stage.DISINFECTED, True),
+    FunnelStep.DELIVERED: (Stage.DELIVERED, True),
+}
+# Movements that send goods back a step (an order cancelled) are not flow.
+BACKWARD_REASONS = ("unpacking",)
+
+
+class AlertKind(StrEnum):
+    PRINTER_OFFLINE_DURING_JOB = "printer_offline_during_job"
+    JOB_FAILED_TWICE = "job_failed_twice"
+    FILM_SHORTFALL = "film_shortfall"
+    ORDER_LATE = "order_late"
+
+
+class ProductLine(SQLModel):
+    item: Item
+    ordered: int
+    delivered: int
+    outstanding: int
+
+
+class PrinterCounts(SQLModel):
+    total: int
+    online: int
+    printing: int
+    awaiting_clear: int
+    idle: int
+    offline: int
+
+
+class FunnelCount(SQLModel):
+    item: Item
+    step: FunnelStep
+    quantity: int
+
+
+class FilmOutlook(SQLModel):
+    on_hand: int
+    used_per_day: float
+    days_left: float | None
+    needed_for_open_orders: int
+
+
+class ThroughputBucket(SQLModel):
+    start: datetime
+    printed: int
+    delivered: int
+
+
+class Alert(SQLModel):
+    """One thing the coordinator should look at. `params` fills the board's sentence
+    in the reader's language."""
+
+    kind: AlertKind
+    subject: str
+    params: dict[str, str | int | float | None]
+    since: datetime | None = None
+
+
+class BoardSummary(SQLModel):
+    generated_at: datetime
+    products: list[ProductLine]
+    printers: PrinterCounts
+    jobs_by_status: dict[str, int]
+    stock: list[StockBalance]
+    funnel: list[FunnelCount]
+    film: FilmOutlook
+    throughput: list[ThroughputBucket]
+    alerts: list[Alert]
+
+
+class PrinterRow(SQLModel):
+    printer_id: int
+    name: str
+    maker_id: int
+    maker_name: str
+    material: str
+    bed_x_mm: float
+    bed_y_mm: float
+    state: str
+    progress: float | None
+    job_id: int | None
+    part_key: str | None
+    last_seen_at: datetime | None
+    offline_since: datetime | None
+
+
+class PrinterGrid(SQLModel):
+    total: int
+    rows: list[PrinterRow]
+
+
+# --- the summary ----------------------------------------------------------------------
+
+
+def board_summary(*, session: Session, settings: Settings, hours: int) -> BoardSummary:
+    now = datetime.now(UTC)
+    film = film_outlook(session, now)
+    forecasts = delivery_forecasts(session=session, settings=settings)
+    return BoardSummary(
+        generated_at=now,
+        products=product_lines(session),
+        printers=printer_counts(session),
+        jobs_by_status=jobs_by_status(session),
+        stock=[b for b in stock_balances(session) if b.quantity],
+        funnel=funnel(session),
+        film=film,
+        throughput=throughput(session, since=now - timedelta(hours=hours), hours=hours),
+        alerts=[
+            *offline_during_job_alerts(session, now),
+            *failed_twice_alerts(session),
+            *film_alerts(film),
+            *late_order_alerts(session, forecasts),
+        ],
+    )
+
+
+def product_lines(session: Session) -> list[ProductLine]:
+    ordered: Counter[str] = Counter()
+    for item, quantity in session.exec(
+        select(Product.item, func.sum(Order.quantity))
+        .join(Product, col(Order.product_id) == Product.id)
+        .where(Order.status != OrderStatus.CANCELLED)
+        .group_by(col(Product.item))
+    ):
+        ordered[item] += int(quantity)
+    lines = []
+    for item in PRODUCT_ITEMS:
+        delivered = balance(session, item, Stage.DELIVERED)
+        lines.append(
+            ProductLine(
+                item=item,
+                ordered=ordered[item],
+                delivered=delivered,
+                outstanding=max(0, ordered[item] - delivered),
+            )
+        )
+    return lines
+
+
+def printer_counts(session: Session) -> PrinterCounts:
+    total = session.exec(select(func.count()).select_from(Printer)).one()
+    states: Counter[str] = Counter(
+        dict(
+            session.exec(
+                select(PrinterStatus.state, func.count()).group_by(col(PrinterStatus.state))
+            ).all()
+        )
+    )
+    reported = sum(states.values())
+    # A printer that never reported is offline as far as the coordinator can tell.
+    offline = states[PrinterState.OFFLINE] + (total - reported)
+    return PrinterCounts(
+        total=total,
+        online=total - offline,
+        printing=states[PrinterState.PRINTING] + states[PrinterState.PAUSED],
+        awaiting_clear=states[PrinterState.AWAITING_CLEAR],
+        idle=states[PrinterState.IDLE],
+        offline=offline,
+    )
+
+
+def jobs_by_status(session: Session) -> dict[str, int]:
+    rows = session.exec(select(Job.status, func.count()).group_by(col(Job.status)))
+    found = {str(status): int(count) for status, count in rows}
+    return {status.value: found.get(status.value, 0) for status in JobStatus}
+
+
+def funnel(session: Session) -> list[FunnelCount]:
+    inflow = {
+        (item, stage): int(total)
+        for item, stage, total in session.exec(
+            select(Movement.item, Movement.stage, func.sum(Movement.delta))
+            .where(Movement.delta > 0, col(Movement.reason).not_in(BACKWARD_REASONS))
+            .group_by(col(Movement.item), col(Movement.stage))
+        )
+    }
+    return [
+        FunnelCount(
+            item=product,
+            step=step,
+            quantity=inflow.get((product if as_product else KEY_PART[product], stage), 0),
+        )
+        for product in PRODUCT_ITEMS
+        for step, (stage, as_product) in FUNNEL_STAGES.items()
+    ]
+
+
+def throughput(session: Session, *, since: datetime, hours: int) -> list[ThroughputBucket]:
+    """Parts printed and goods delivered per hour, oldest hour first."""
+    start = since.replace(minute=0, second=0, microsecond=0)
+    buckets = [
+        ThroughputBucket(start=start + timedelta(hours=h), printed=0, delivered=0)
+        for h in range(hours + 1)
+    ]
+    rows = session.exec(
+        select(Movement.at, Movement.reason, Movement.delta).where(
+            col(Movement.reason).in_(["job_done", "delivery"]),
+            Movement.delta > 0,
+            col(Movement.at) >= start,
+        )
+    )
+    for at, reason, delta in rows:
+        index = int((at - start).total_seconds() // 3600)
+        if 0 <= index < len(buckets):
+            if reason == "job_done":
+                buckets[index].printed += delta
+            else:
+                buckets[index].delivered += delta
+    return buckets
+
+
+def film_outlook(session: Session, now: datetime) -> FilmOutlook:
+    """Film on hand against its recent use and what the open orders still need."""
+    on_hand = balance(session, Item.FILM_SHEET, Stage.ON_HAND)
+    first_use, used = session.exec(
+        select(func.min(Movement.at), func.coalesce(-func.sum(Movement.delta), 0)).where(
+            Movement.item == Item.FILM_SHEET,
+            Movement.stage == Stage.ON_HAND,
+            Movement.reason == "assembly",
+            col(Movement.at) >= now - FILM_RATE_WINDOW,
+        )
+    ).one()
+    # Over a network younger than the window, the rate is per day since the first use.
+    days = max((now - first_use).total_seconds() / 86400, 1.0) if first_use else 0.0
+    per_day = int(used) / days if days else 0.0
+    return FilmOutlook(
+        on_hand=on_hand,
+        used_per_day=round(per_day, 1),
+        days_left=round(on_hand / per_day, 1) if per_day else None,
+        needed_for_open_orders=film_needed(session),
+    )
+
+
+def film_needed(session: Session) -> int:
+    """Film sheets the open orders still need, beyond the goods already assembled."""
+    film_per_unit: dict[int, int] = dict(
+        session.exec(
+            select(BomLine.product_id, BomLine.quantity).where(BomLine.item == Item.FILM_SHEET)
+        ).all()
+    )
+    needed = 0
+    for order in session.exec(select(Order).where(Order.status == OrderStatus.OPEN)):
+        per_unit = film_per_unit.get(order.product_id, 0)
+        if per_unit:
+            delivered = balance(session, Item.VISOR, Stage.DELIVERED, order_id=order.id)
+            needed += per_unit * max(0, order.quantity - delivered)
+    in_hand = sum(balance(session, Item.VISOR, stage) for stage in FINISHED_STAGES)
+    return max(0, needed - in_hand)
+
+
+# --- alerts ---------------------------------------------------------------------------
+
+
+def offline_during_job_alerts(session: Session, now: datetime) -> list[Alert]:
+    """Printers offline now with a job on them, and jobs lost that way in the last day."""
+    alerts = []
+    stranded = session.exec(
+        select(Job, Printer, PrinterStatus)
+        .join(Printer, col(Job.printer_id) == Printer.id)
+        .join(PrinterStatus, col(PrinterStatus.printer_id) == Printer.id)
+        .where(
+            col(Job.status).in_(ACTIVE_JOB_STATUSES),
+            PrinterStatus.state == PrinterState.OFFLINE,
+        )
+    )
+    for job, printer, status in stranded:
+        alerts.append(
+            Alert(
+                kind=AlertKind.PRINTER_OFFLINE_DURING_JOB,
+                subject=f"printer:{printer.id}",
+                params={"printer": printer.name, "printer_id": printer.id, "job_id": job.id},
+                since=status.offline_since,
+            )
+        )
+    lost = session.exec(
+        select(JobAttempt, Printer)
+        .join(Printer, col(JobAttempt.printer_id) == Printer.id)
+        .where(JobAttempt.outcome == "lost", col(JobAttempt.ended_at) >= now - RECENT)
+    )
+    for attempt, printer in lost:
+        alerts.append(
+            Alert(
+                kind=AlertKind.PRINTER_OFFLINE_DURING_JOB,
+                subject=f"job:{attempt.job_id}",
+                params={
+                    "printer": printer.name,
+                    "printer_id": printer.id,
+                    "job_id": attempt.job_id,
+                },
+                since=attempt.ended_at,
+            )
+        )
+    return alerts
+
+
+def failed_twice_alerts(session: Session) -> list[Alert]:
+    """Jobs not yet printed that failed (or were lost) on two attempts or more."""
+    failures = (
+        select(JobAttempt.job_id, func.count().label("failures"), func.max(JobAttempt.ended_at))
+        .where(col(JobAttempt.outcome).in_(["failed", "lost"]))
+        .group_by(col(JobAttempt.job_id))
+        .having(func.count() >= 2)
+        .subquery()
+    )
+    rows = session.exec(
+        select(Job, Part.key, failures.c.failures, failures.c[2])
+        .join(failures, failures.c.job_id == Job.id)
+        .join(Part, col(Job.part_id) == Part.id)
+        .where(col(Job.status).not_in([JobStatus.DONE, JobStatus.CANCELLED]))
+        .order_by(col(Job.id))
+    )
+    return [
+        Alert(
+            kind=AlertKind.JOB_FAILED_TWICE,
+            subject=f"job:{job.id}",
+            params={
+                "job_id": job.id,
+                "part": part_key,
+                "failures": int(count),
+                "reason": job.last_reason,
+                "flagged": job.flagged,
+            },
+            since=last,
+        )
+        for job, part_key, count, last in rows
+    ]
+
+
+def film_alerts(film: FilmOutlook) -> list[Alert]:
+    if film.needed_for_open_orders <= film.on_hand:
+        return []
+    return [
+        Alert(
+            kind=AlertKind.FILM_SHORTFALL,
+            subject="film",
+            params={
+                "on_hand": film.on_hand,
+                "needed": film.needed_for_open_orders,
+                "missing": film.needed_for_open_orders - film.on_hand,
+            },
+        )
+    ]
+
+
+def late_order_alerts(session: Session, forecasts: dict[int, Forecast]) -> list[Alert]:
+    alerts = []
+    for order_id in sorted(i for i, forecast in forecasts.items() if forecast.late):
+        order = session.get(Order, order_id)
+        assert order is not None
+        centre = session.get(Account, order.health_centre_id)
+        eta = forecasts[order_id].eta
+        alerts.append(
+            Alert(
+                kind=AlertKind.ORDER_LATE,
+                subject=f"order:{order_id}",
+                params={
+                    "order_id": order_id,
+                    "centre": centre.name if centre else None,
+                    "quantity": order.quantity,
+                    "needed_by": order.needed_by.isoformat(),
+                    "eta": eta.isoformat() if eta else None,
+                },
+            )
+        )
+    return alerts
+
+
+# --- the printer grid -----------------------------------------------------------------
+
+
+def printer_grid(*, session: Session, state: str | None, limit: int, offset: int) -> PrinterGrid:
+    """One page of printers with their last status and current job, by printer id."""
+    active_job = (
+        select(Job.printer_id, Job.id, Part.key)
+        .join(Part, col(Job.part_id) == Part.id)
+        .where(col(Job.status).in_([*ACTIVE_JOB_STATUSES, JobStatus.AWAITING_CLEAR]))
+        .subquery()
+    )
+    state_of = func.coalesce(PrinterStatus.state, PrinterState.OFFLINE.value)
+    query = (
+        select(  # type: ignore[call-overload]
+            Printer, Maker.display_name, PrinterStatus, active_job.c.id, active_job.c.key
+        )
+        .join(Maker, col(Printer.maker_id) == Maker.id)
+        .outerjoin(PrinterStatus, col(PrinterStatus.printer_id) == Printer.id)
+        .outerjoin(active_job, active_job.c.printer_id == Printer.id)
+    )
+    if state is not None:
+        query = query.where(state_of == state)
+    total = session.exec(select(func.count()).select_from(query.subquery())).one()
+    rows = session.exec(query.order_by(col(Printer.id)).limit(limit).offset(offset))
+    return PrinterGrid(
+        total=total,
+        rows=[
+            PrinterRow(
+                printer_id=id_of(printer),
+                name=printer.name,
+                maker_id=printer.maker_id,
+                maker_name=maker_name,
+                material=printer.material,
+                bed_x_mm=printer.bed_x_mm,
+                bed_y_mm=printer.bed_y_mm,
+                state=status.state if status else PrinterState.OFFLINE.value,
+                progress=status.progress if status else None,
+                job_id=job_id,
+                part_key=part_key,
+                last_seen_at=status.last_seen_at if status else None,
+                offline_since=status.offline_since if status else None,
+            )
+            for printer, maker_name, status, job_id, part_key in rows
+        ],
+    )

@@ -1,0 +1,185 @@
+"""The board's summary and printer grid against a small network with a known history,
+on SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
+
+from orchestrator.tables import JobAttempt, PrinterStatus
+from tests.conftest import Network
+from tests.test_production_flow import donate, get, order, post, printed, printer_for
+
+
+def report_status(engine: Engine, printer_id: int, state: str, **fields: object) -> None:
+    with Session(engine) as session:
+        session.merge(PrinterStatus(printer_id=printer_id, state=state, **fields))
+        session.commit()
+
+
+def failed_attempts(engine: Engine, job_id: int, printer_id: int, outcomes: list[str]) -> None:
+    with Session(engine) as session:
+        for outcome in outcomes:
+            session.add(
+                JobAttempt(
+                    job_id=job_id,
+                    printer_id=printer_id,
+                    outcome=outcome,
+                    reason="warped",
+                    ended_at=datetime.now(UTC),
+                )
+            )
+        session.commit()
+
+
+def seed_history(client: TestClient, engine: Engine, net: Network) -> dict[str, int]:
+    """6 headbands printed, 3 visors assembled, 2 delivered; 4 film sheets donated."""
+    donate(client, net, "film_sheet", 4)
+    donate(client, net, "elastic", 10)
+    printer = printer_for(client, net.maker, "Prusa MK3S")
+    printed(client, net, printer, "headband", 6)
+    post(
+        client,
+        net.coordinator,
+        "/collections",
+        {"maker_id": net.maker_id, "item": "headband", "quantity": 6},
+    )
+    post(
+        client,
+        net.coordinator,
+        "/qc",
+        {"item": "headband", "passed": 5, "rejected": 1, "reason": "warped"},
+    )
+    batch = post(client, net.coordinator, "/batches", {"product_key": "visor", "quantity": 3})
+    post(client, net.coordinator, f"/batches/{batch.json()['id']}/disinfection", {"method": "uv"})
+    visors = order(client, net.centre, "visor", 10)
+    order(client, net.other_centre, "amicroche", 5)
+    post(client, net.coordinator, "/packings", {"order_id": visors, "quantity": 2})
+    post(client, net.coordinator, "/deliveries", {"order_id": visors, "quantity": 2})
+    return {"printer": printer, "visor_order": visors}
+
+
+def test_the_summary_adds_up_the_networks_history(
+    client: TestClient, engine: Engine, network: Network
+) -> None:
+    seeded = seed_history(client, engine, network)
+    busy = printer_for(client, network.other_maker, "Voron")
+    gone = printer_for(client, network.other_maker, "Ender 3")
+    printer_for(client, network.maker, "never seen")
+    report_status(engine, seeded["printer"], "awaiting_clear")
+    report_status(engine, busy, "printing", progress=42.0)
+    stranded = post(
+        client,
+        network.coordinator,
+        "/jobs",
+        {"part_key": "headband", "copies": 1, "printer_id": gone},
+    )
+    report_status(engine, gone, "offline", offline_since=datetime.now(UTC))
+    flaky = post(client, network.coordinator, "/jobs", {"part_key": "amicroche", "copies": 2})
+    failed_attempts(engine, flaky.json()["id"], busy, ["failed", "lost"])
+
+    summary = get(client, network.coordinator, "/board").json()
+
+    products = {line["item"]: line for line in summary["products"]}
+    assert products["visor"] == {"item": "visor", "ordered": 10, "delivered": 2, "outstanding": 8}
+    assert products["amicroche"]["ordered"] == 5
+    assert summary["printers"] == {
+        "total": 4,
+        "online": 2,
+        "printing": 1,
+        "awaiting_clear": 1,
+        "idle": 0,
+        "offline": 2,
+    }
+    assert summary["jobs_by_status"]["queued"] == 1
+    assert summary["jobs_by_status"]["assigned"] == 1
+    funnel = {(step["item"], step["step"]): step["quantity"] for step in summary["funnel"]}
+    assert [
+        funnel[("visor", step)]
+        for step in ("printed", "collected", "qc_passed", "assembled", "disinfected", "delivered")
+    ] == [6, 6, 5, 3, 3, 2]
+    stock = {(b["item"], b["stage"]): b["quantity"] for b in summary["stock"]}
+    assert stock[("headband", "qc_passed")] == 2
+    assert stock[("visor", "disinfected")] == 1
+    # 3 of 4 sheets used today; 8 visors outstanding, 1 already made: 7 more sheets needed.
+    assert summary["film"] == {
+        "on_hand": 1,
+        "used_per_day": 3.0,
+        "days_left": 0.3,
+        "needed_for_open_orders": 7,
+    }
+    hour = summary["throughput"][-1]
+    assert (hour["printed"], hour["delivered"]) == (6, 2)
+    kinds = {(alert["kind"], alert["subject"]) for alert in summary["alerts"]}
+    assert ("printer_offline_during_job", f"printer:{gone}") in kinds
+    assert ("job_failed_twice", f"job:{flaky.json()['id']}") in kinds
+    assert ("film_shortfall", "film") in kinds
+    assert stranded.status_code == 201
+
+
+def test_late_alerts_are_the_orders_flagged_late(
+    client: TestClient, engine: Engine, network: Network
+) -> None:
+    """30 headbands of about 80 minutes each on one printer cannot be ready tomorrow."""
+    rushed = order(client, network.centre, "visor", 30, days=1)
+    order(client, network.other_centre, "visor", 1, days=60)
+    for _ in range(30):
+        post(
+            client,
+            network.coordinator,
+            "/jobs",
+            {"part_key": "headband", "copies": 1, "order_id": rushed},
+        )
+    report_status(engine, printer_for(client, network.maker), "idle")
+    orders = get(client, network.coordinator, "/orders").json()
+    late = {f"order:{o['id']}" for o in orders if o["late"]}
+    alerts = get(client, network.coordinator, "/board").json()["alerts"]
+    assert (
+        {a["subject"] for a in alerts if a["kind"] == "order_late"} == late == {f"order:{rushed}"}
+    )
+
+
+def test_the_printer_grid_pages_and_filters(
+    client: TestClient, engine: Engine, network: Network
+) -> None:
+    ids = [printer_for(client, network.maker, f"P{n}") for n in range(5)]
+    report_status(engine, ids[1], "printing", progress=10.0)
+    job = post(
+        client,
+        network.coordinator,
+        "/jobs",
+        {"part_key": "headband", "copies": 1, "printer_id": ids[1]},
+    ).json()
+
+    page = get(client, network.coordinator, "/board/printers", params={"limit": 2, "offset": 1})
+    assert page.json()["total"] == 5
+    rows = page.json()["rows"]
+    assert [row["printer_id"] for row in rows] == ids[1:3]
+    assert rows[0]["state"] == "printing"
+    assert (rows[0]["job_id"], rows[0]["part_key"], rows[0]["maker_name"]) == (
+        job["id"],
+        "headband",
+        "Camille",
+    )
+    assert rows[1]["state"] == "offline"  # never reported
+    printing = get(client, network.coordinator, "/board/printers", params={"state": "printing"})
+    assert [row["printer_id"] for row in printing.json()["rows"]] == [ids[1]]
+    offline = get(client, network.coordinator, "/board/printers", params={"state": "offline"})
+    assert offline.json()["total"] == 4
+
+
+def test_the_queue_lists_jobs_in_dispatch_order(client: TestClient, network: Network) -> None:
+    first = order(client, network.centre, "visor", 2, days=9)
+    urgent = order(client, network.other_centre, "visor", 2, days=2)
+    for order_id in (first, urgent):
+        post(
+            client,
+            network.coordinator,
+            "/jobs",
+            {"part_key": "headband", "copies": 1, "order_id": order_id},
+        )
+    queue = get(client, network.coordinator, "/jobs", params={"status": "queued", "limit": 1})
+    assert [job["order_id"] for job in queue.json()] == [urgent]
