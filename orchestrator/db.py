@@ -14,12 +14,13 @@ import hashlib
 import time
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, event, text
+from sqlalchemy import Engine, event, func, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, create_engine
@@ -56,6 +57,19 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
 
 def is_postgres(session: Session) -> bool:
     return session.get_bind().dialect.name == "postgresql"
+
+
+def hour_of(session: Session, column: Any) -> Any:
+    """The hour a timestamp column falls in, computed by the database for GROUP BY."""
+    if is_postgres(session):
+        return func.date_trunc("hour", column)
+    return func.strftime("%Y-%m-%d %H:00:00", column)
+
+
+def as_utc_hour(value: datetime | str) -> datetime:
+    """Read back `hour_of`: PostgreSQL gives a datetime, SQLite a string."""
+    hour = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return hour.replace(tzinfo=UTC) if hour.tzinfo is None else hour.astimezone(UTC)
 
 
 def lock_id(name: str) -> int:

@@ -135,6 +135,22 @@ def balance(session: Session, item: Item, stage: Stage, **scope: Any) -> int:
     return int(session.exec(query).one())
 
 
+def order_balances(
+    session: Session, stages: Sequence[Stage], order_ids: Sequence[int] | None = None
+) -> dict[tuple[int, Stage], int]:
+    """Goods held for each order (or for `order_ids`) at the given stages, in one query:
+    (order, stage) -> units. Only finished goods are ever labelled with an order."""
+    query = (
+        select(Movement.order_id, Movement.stage, func.sum(Movement.delta))
+        .where(col(Movement.order_id).is_not(None), col(Movement.stage).in_(stages))
+        .group_by(col(Movement.order_id), col(Movement.stage))
+    )
+    if order_ids is not None:
+        query = query.where(col(Movement.order_id).in_(order_ids))
+    rows = session.exec(query)
+    return {(int(order_id or 0), Stage(stage)): int(total) for order_id, stage, total in rows}
+
+
 def stock_balances(session: Session) -> list[StockBalance]:
     query = (
         select(Movement.item, Movement.stage, Movement.material, func.sum(Movement.delta))

@@ -164,14 +164,12 @@ def network(engine: Engine) -> Network:
     )
 
 
-@pytest.fixture
-def live_server(engine: Engine, settings: Settings) -> Iterator[str]:
-    """The API served by a real uvicorn on the settings' port, for concurrent clients."""
-    port = settings.port
-    config = uvicorn.Config(
-        create_app(settings, engine), host="127.0.0.1", port=port, log_level="warning"
+@contextmanager
+def running_uvicorn(app: object, port: int) -> Iterator[str]:
+    """Serve an ASGI app with a real uvicorn in a thread; yields its URL once it answers."""
+    server = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")  # type: ignore[arg-type]
     )
-    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     url = f"http://127.0.0.1:{port}"
@@ -182,6 +180,15 @@ def live_server(engine: Engine, settings: Settings) -> Iterator[str]:
                 break
         except httpx.TransportError:
             time.sleep(0.05)
-    yield url
-    server.should_exit = True
-    thread.join(timeout=10)
+    try:
+        yield url
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_server(engine: Engine, settings: Settings) -> Iterator[str]:
+    """The API served by a real uvicorn on the settings' port, for concurrent clients."""
+    with running_uvicorn(create_app(settings, engine), settings.port) as url:
+        yield url

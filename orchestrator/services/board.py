@@ -16,9 +16,10 @@ from sqlalchemy import func
 from sqlmodel import Session, SQLModel, col, select
 
 from orchestrator.core.config import Settings
+from orchestrator.db import as_utc_hour, hour_of
 from orchestrator.eta import Forecast
 from orchestrator.services.forecasts import delivery_forecasts
-from orchestrator.stock import balance, stock_balances
+from orchestrator.stock import balance, order_balances, stock_balances
 from orchestrator.tables import (
     ACTIVE_JOB_STATUSES,
     Account,
@@ -261,20 +262,25 @@ def throughput(session: Session, *, since: datetime, hours: int) -> list[Through
         ThroughputBucket(start=start + timedelta(hours=h), printed=0, delivered=0)
         for h in range(hours + 1)
     ]
+    hour = hour_of(session, Movement.at)
     rows = session.exec(
-        select(Movement.at, Movement.reason, Movement.delta).where(
+        select(hour, Movement.reason, func.sum(Movement.delta))
+        .where(
             col(Movement.reason).in_(["job_done", "delivery"]),
             Movement.delta > 0,
             col(Movement.at) >= start,
         )
+        .group_by(hour, col(Movement.reason))
     )
-    for at, reason, delta in rows:
-        index = int((at - start).total_seconds() // 3600)
-        if 0 <= index < len(buckets):
-            if reason == "job_done":
-                buckets[index].printed += delta
-            else:
-                buckets[index].delivered += delta
+    by_start = {bucket.start: bucket for bucket in buckets}
+    for at, reason, total in rows:
+        bucket = by_start.get(as_utc_hour(at))
+        if bucket is None:
+            continue
+        if reason == "job_done":
+            bucket.printed += int(total)
+        else:
+            bucket.delivered += int(total)
     return buckets
 
 
@@ -307,12 +313,13 @@ def film_needed(session: Session) -> int:
             select(BomLine.product_id, BomLine.quantity).where(BomLine.item == Item.FILM_SHEET)
         ).all()
     )
+    delivered = order_balances(session, (Stage.DELIVERED,))
     needed = 0
-    for order in session.exec(select(Order).where(Order.status == OrderStatus.OPEN)):
-        per_unit = film_per_unit.get(order.product_id, 0)
-        if per_unit:
-            delivered = balance(session, Item.VISOR, Stage.DELIVERED, order_id=order.id)
-            needed += per_unit * max(0, order.quantity - delivered)
+    for order_id, product_id, quantity in session.exec(
+        select(Order.id, Order.product_id, Order.quantity).where(Order.status == OrderStatus.OPEN)
+    ):
+        left = quantity - delivered.get((int(order_id or 0), Stage.DELIVERED), 0)
+        needed += film_per_unit.get(product_id, 0) * max(0, left)
     in_hand = sum(balance(session, Item.VISOR, stage) for stage in FINISHED_STAGES)
     return max(0, needed - in_hand)
 

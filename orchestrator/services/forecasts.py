@@ -28,31 +28,71 @@ SECONDS_PER_GRAM = 226.0
 UNLIMITED_FILM = 10**9
 
 
-def job_seconds_left(job: Job, part: Part, progress: float | None) -> float:
-    seconds = job.estimated_seconds or (part.grams or 20.0) * SECONDS_PER_GRAM * job.copies
-    if job.status == JobStatus.PRINTING and progress is not None:
+def job_seconds_left(
+    *, estimated: float | None, grams: float | None, copies: int, progress: float | None
+) -> float:
+    """What is left of a job, from the slicer's estimate or else from its weight; a job
+    printing has `progress` percent done."""
+    seconds = estimated or (grams or 20.0) * SECONDS_PER_GRAM * copies
+    if progress is not None:
         seconds *= 1 - progress / 100
     return seconds
 
 
 def delivery_forecasts(*, session: Session, settings: Settings) -> dict[int, Forecast]:
-    statuses = {s.printer_id: s for s in session.exec(select(PrinterStatus))}
-    online = sum(1 for s in statuses.values() if s.state != PrinterState.OFFLINE)
+    # Columns, not ORM objects: the board asks for this every few seconds.
+    statuses = {
+        printer_id: (state, job_id, progress)
+        for printer_id, state, job_id, progress in session.exec(
+            select(
+                PrinterStatus.printer_id,
+                PrinterStatus.state,
+                PrinterStatus.job_id,
+                PrinterStatus.progress,
+            )
+        )
+    }
+    online = sum(1 for state, _, _ in statuses.values() if state != PrinterState.OFFLINE)
     entries = []
-    for job, part in session.exec(
-        select(Job, Part)
+    for (
+        job_id,
+        order_id,
+        status,
+        printer_id,
+        estimated,
+        copies,
+        needed_by,
+        priority,
+        grams,
+    ) in session.exec(
+        select(  # type: ignore[call-overload,misc]
+            Job.id,
+            Job.order_id,
+            Job.status,
+            Job.printer_id,
+            Job.estimated_seconds,
+            Job.copies,
+            Job.needed_by,
+            Job.priority,
+            Part.grams,
+        )
         .join(Part, col(Job.part_id) == Part.id)
         .where(col(Job.status).in_([JobStatus.QUEUED, *ACTIVE_JOB_STATUSES]))
     ):
-        status = statuses.get(job.printer_id or 0)
-        progress = status.progress if status and status.job_id == str(job.id) else None
+        _, reported_job, reported_progress = statuses.get(printer_id or 0, (None, None, None))
+        printing = status == JobStatus.PRINTING and reported_job == str(job_id)
         entries.append(
             QueueEntry(
-                id_of(job),
-                job.order_id,
-                job_seconds_left(job, part, progress),
-                started=job.status != JobStatus.QUEUED,
-                rank=(job.needed_by or datetime.max.date(), job.priority, id_of(job)),
+                job_id,
+                order_id,
+                job_seconds_left(
+                    estimated=estimated,
+                    grams=grams,
+                    copies=copies,
+                    progress=reported_progress if printing else None,
+                ),
+                started=status != JobStatus.QUEUED,
+                rank=(needed_by or datetime.max.date(), priority, job_id),
             )
         )
     # Orders the planner would still print for, given all the film in the world, are not

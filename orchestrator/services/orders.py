@@ -13,7 +13,7 @@ from orchestrator.eta import Forecast
 from orchestrator.services import catalogue
 from orchestrator.services.forecasts import delivery_forecasts
 from orchestrator.services.production import unpack_order
-from orchestrator.stock import balance
+from orchestrator.stock import order_balances
 from orchestrator.tables import (
     Account,
     Order,
@@ -95,12 +95,20 @@ def visible_order(*, session: Session, account: Account, order_id: int) -> Order
 
 
 def order_public(
-    *, session: Session, order: Order, forecast: Forecast | None = None
+    *,
+    session: Session,
+    order: Order,
+    forecast: Forecast | None = None,
+    held: dict[tuple[int, Stage], int] | None = None,
 ) -> OrderPublic:
+    """An order with its goods packed and delivered; `held` is `order_balances` when
+    reading many orders at once."""
     product = session.get(Product, order.product_id)
     assert product is not None
-    packed = balance(session, product.item, Stage.PACKED, order_id=order.id)
-    delivered = balance(session, product.item, Stage.DELIVERED, order_id=order.id)
+    if held is None:
+        held = order_balances(session, (Stage.PACKED, Stage.DELIVERED), [id_of(order)])
+    packed = held.get((id_of(order), Stage.PACKED), 0)
+    delivered = held.get((id_of(order), Stage.DELIVERED), 0)
     open_ = order.status == OrderStatus.OPEN
     outstanding = order.quantity - delivered if order.status != OrderStatus.CANCELLED else 0
     return OrderPublic.model_validate(
@@ -121,8 +129,10 @@ def orders_public(
     *, session: Session, orders: list[Order], settings: Settings
 ) -> list[OrderPublic]:
     forecasts = delivery_forecasts(session=session, settings=settings)
+    held = order_balances(session, (Stage.PACKED, Stage.DELIVERED))
     return [
-        order_public(session=session, order=o, forecast=forecasts.get(id_of(o))) for o in orders
+        order_public(session=session, order=o, forecast=forecasts.get(id_of(o)), held=held)
+        for o in orders
     ]
 
 

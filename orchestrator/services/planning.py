@@ -12,7 +12,7 @@ from orchestrator.parts.analysis import copies_per_plate
 from orchestrator.planner import JobInFlight, OrderDemand, PlannablePart, PlanningState, plan
 from orchestrator.scheduler import Profile
 from orchestrator.services import catalogue
-from orchestrator.stock import balance, stock_balances
+from orchestrator.stock import order_balances, stock_balances
 from orchestrator.tables import (
     ACTIVE_JOB_STATUSES,
     Item,
@@ -51,21 +51,23 @@ def planning_state(session: Session, film_allowance: int) -> PlanningState:
         key = (Item(row.item), Stage(row.stage))
         stock[key] = stock.get(key, 0) + row.quantity
     orders = []
+    shipped = order_balances(session, (Stage.PACKED, Stage.DELIVERED))
+    boms: dict[int, tuple[tuple[Item, int], ...]] = {}
     for order, product in session.exec(
         select(Order, Product)
         .join(Product, col(Order.product_id) == Product.id)
         .where(Order.status == OrderStatus.OPEN)
     ):
-        shipped = sum(
-            balance(session, Item(product.item), stage, order_id=id_of(order))
-            for stage in (Stage.PACKED, Stage.DELIVERED)
-        )
+        if product.id not in boms:
+            boms[id_of(product)] = tuple(catalogue.bom_of(session=session, product=product))
         orders.append(
             OrderDemand(
                 order_id=id_of(order),
                 item=Item(product.item),
-                bom=tuple(catalogue.bom_of(session=session, product=product)),
-                remaining=order.quantity - shipped,
+                bom=boms[id_of(product)],
+                remaining=order.quantity
+                - shipped.get((id_of(order), Stage.PACKED), 0)
+                - shipped.get((id_of(order), Stage.DELIVERED), 0),
                 needed_by=order.needed_by,
                 urgency=order.urgency,
                 created_at=order.created_at,
@@ -76,17 +78,13 @@ def planning_state(session: Session, film_allowance: int) -> PlanningState:
         item = Item(part.bom_role)
         if item not in plannable:  # the first part of a role is the one the planner prints
             plannable[item] = PlannablePart(part.key, item, plate_capacity(part, REFERENCE_BED))
+    # Columns, not ORM objects: thousands of queued jobs are read on every planning pass.
     jobs = [
-        JobInFlight(
-            id_of(job),
-            Item(part.bom_role),
-            job.copies,
-            JobStatus(job.status),
-            job.order_id,
-            job.created_at,
-        )
-        for job, part in session.exec(
-            select(Job, Part)
+        JobInFlight(job_id, Item(role), copies, JobStatus(status), order_id, created_at)
+        for job_id, role, copies, status, order_id, created_at in session.exec(
+            select(  # type: ignore[call-overload]
+                Job.id, Part.bom_role, Job.copies, Job.status, Job.order_id, Job.created_at
+            )
             .join(Part, col(Job.part_id) == Part.id)
             .where(col(Job.status).in_([JobStatus.QUEUED, *ACTIVE_JOB_STATUSES]))
         )
