@@ -250,7 +250,7 @@ class SimulatedPrinter:
 
     # --- protocol ---
 
-    def publish_status(self) -> None:
+    def publish_status(self) -> StatusPayload:
         status = StatusPayload(
             state=self.state,
             job_id=self.job_id or (self.last_job_id if self.state == "awaiting_clear" else None),
@@ -260,6 +260,7 @@ class SimulatedPrinter:
             ts=time.time(),
         )
         self.client.publish(self.status_topic, encode_payload(status), qos=1, retain=True)
+        return status
 
     def _temperatures(self) -> dict[str, Temperature]:
         hot = self.state in (PrinterState.PRINTING, PrinterState.PAUSED)
@@ -268,12 +269,13 @@ class SimulatedPrinter:
             "bed": Temperature(actual=85.0 if hot else 24.0, target=85.0 if hot else 0.0),
         }
 
-    def emit(self, kind: EventKind, job_id: str | None, reason: str | None = None) -> None:
+    def emit(self, kind: EventKind, job_id: str | None, reason: str | None = None) -> EventPayload:
         event = EventPayload(
             event_id=uuid.uuid4().hex, kind=kind, job_id=job_id, reason=reason, ts=time.time()
         )
         # paho keeps unacknowledged QoS 1 messages and re-sends them after a dropout.
         self.client.publish(self.events_topic, encode_payload(event), qos=1)
+        return event
 
     async def carry_out(self, command: CommandPayload) -> None:
         if command.command_id in self.done_commands:

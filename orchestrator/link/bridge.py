@@ -2,9 +2,10 @@
 
 - Statuses go to the in-memory `LiveBoard`; a flusher thread writes the changed ones in
   one statement every `status_flush_seconds`.
-- Events are written in the message callback, in one transaction with the job transition
-  they cause, before the broker gets its acknowledgement: an event is either stored or
-  redelivered. A redelivered event hits the unique (printer, event id) and changes nothing.
+- Events go to the `EventWriter`, which stores whatever has arrived in one transaction
+  (each event with the job transition it causes) and only then acknowledges their messages
+  to the broker: an event is either stored or redelivered. A redelivered event hits the
+  unique (printer, event id) and changes nothing.
 - Anything that does not parse is logged with its topic, counted and dropped.
 - Printers that run the OctoPrint-MQTT plugin instead of our agent come in through
   `PluginPrinters` (their own base topics, re-read when printers change) and go down the
@@ -24,7 +25,8 @@ from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
 
 from orchestrator.core.config import Settings
-from orchestrator.link.connection import ServiceConnection
+from orchestrator.link.connection import Ack, AcksLater, ServiceConnection
+from orchestrator.link.event_writer import EventWriter
 from orchestrator.link.live import LiveBoard
 from orchestrator.link.plugin_printers import PluginPrinters
 from orchestrator.services import printer_link
@@ -67,6 +69,12 @@ class Bridge:
         self.known_printers: set[int] = set()
         self.known_refreshed_at = 0.0
         self.plugin_printers = PluginPrinters(self)
+        self.event_writer = EventWriter(
+            engine=engine,
+            max_attempts=settings.max_job_attempts,
+            counters=self.counters,
+            on_stored=self._event_stored,
+        )
         self.flusher = threading.Thread(
             target=self._flush_forever, name="status-flusher", daemon=True
         )
@@ -76,10 +84,12 @@ class Bridge:
     def start(self) -> None:
         self._refresh_known_printers()
         self.plugin_printers.refresh()
-        for channel, handler in (
+        self.event_writer.start()
+        handlers: tuple[tuple[Channel, Callable[[str, bytes], None] | AcksLater], ...] = (
             (Channel.STATUS, self.handle_status),
-            (Channel.EVENTS, self.handle_event),
-        ):
+            (Channel.EVENTS, AcksLater(self.handle_event)),
+        )
+        for channel, handler in handlers:
             topic_filter = all_printers_subscription(channel, self.settings.mqtt_topic_prefix)
             # Replicas split the events; each still hears every status, because a broker
             # never sends retained messages to a shared subscription and a printer's
@@ -92,6 +102,7 @@ class Bridge:
     def stop(self) -> None:
         self.stopping.set()
         self.flusher.join(timeout=10)
+        self.event_writer.stop()
         self.plugin_printers.close()
         self.flush_once()
 
@@ -125,16 +136,24 @@ class Bridge:
             return
         self.apply_status(printer_id, status)
 
-    def handle_event(self, topic: str, payload: bytes) -> None:
+    def handle_event(self, topic: str, payload: bytes, ack: Ack) -> None:
+        """Queue the event for the writer, which acknowledges it once stored; anything
+        that will never be stored is acknowledged at once."""
         printer_id = self.printer_of(topic)
         if printer_id is None:
+            ack()
             return
         try:
             event = parse_payload(EventPayload, payload)
         except PayloadError as error:
             self.reject(topic, str(error))
+            ack()
             return
-        self.record_event(printer_id, event)
+        if not self.event_writer.running:  # stopping: store it here, as it comes
+            self.record_event(printer_id, event)
+            ack()
+            return
+        self.event_writer.submit(printer_id, event, ack)
 
     # --- the two paths every printer's news takes, agent or plugin ---
 
@@ -148,27 +167,29 @@ class Bridge:
             self.on_state_change(printer_id, status.state.value)
 
     def record_event(self, printer_id: int, event: EventPayload) -> None:
+        """Store one event now, in the caller's thread (OctoPrint-MQTT printers' events,
+        whose messages are acknowledged when their handler returns, and REST failures)."""
         changed_job = self.store_event(printer_id, event)
-        if changed_job is not None and self.on_event is not None:
-            self.on_event(printer_id, event.kind.value)
+        if changed_job is not None:
+            self._event_stored(printer_id, event.kind.value, changed_job)
+
+    def _event_stored(self, printer_id: int, kind: str, _changed_job: int | None) -> None:
+        if self.on_event is not None:
+            self.on_event(printer_id, kind)
 
     def store_event(self, printer_id: int, event: EventPayload) -> int | None:
         """Record the event and its job transition in one transaction, retrying while the
-        database is unreachable: the broker is acknowledged only once this returns."""
+        database is unreachable: the caller returns, and so acknowledges, only after."""
         delay = 0.5
         while True:
             try:
                 with Session(self.engine, expire_on_commit=False) as session:
-                    recorded = printer_link.record_event(session, printer_id, event)
-                    if recorded is None:
-                        self.counters.add("duplicate_events")
-                        return None
-                    job = printer_link.apply_event(
-                        session, printer_id, recorded, self.settings.max_job_attempts
+                    (outcome,) = printer_link.store_events(
+                        session, [(printer_id, event)], self.settings.max_job_attempts
                     )
                     session.commit()
-                self.counters.add("events")
-                return job.id if job is not None else 0
+                self.counters.add("events" if outcome is not None else "duplicate_events")
+                return outcome
             except (OperationalError, InterfaceError) as error:
                 if self.stopping.is_set():
                     raise

@@ -1,8 +1,15 @@
 """The service's MQTT connection: birth and last will, subscriptions replayed on every
-(re)connect, QoS 1 publishing, and message handlers that can never kill the loop."""
+(re)connect, QoS 1 publishing, and message handlers that can never kill the loop.
+
+Messages are acknowledged by hand (paho's `manual_ack`): a plain handler's message is
+acknowledged as soon as the handler returns, as paho would; an `AcksLater` handler gets the
+acknowledgement to send when it is done, so that a message can be acknowledged only after
+what it carries is stored, by another thread, in a batch.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
 import ssl
 import threading
@@ -21,6 +28,16 @@ from printers.topics import service_status_topic
 log = logging.getLogger(__name__)
 
 Handler = Callable[[str, bytes], None]
+Ack = Callable[[], None]
+
+
+@dataclass(frozen=True)
+class AcksLater:
+    """A handler that acknowledges its messages itself: `handle(topic, payload, ack)` must
+    see that `ack` is called once the message's content is safe (from any thread). Until
+    then the broker keeps the message, and sends it again if the connection drops."""
+
+    handle: Callable[[str, bytes, Ack], None]
 
 
 def plain_filter(topic_filter: str) -> str:
@@ -28,6 +45,28 @@ def plain_filter(topic_filter: str) -> str:
     if topic_filter.startswith("$share/"):
         return topic_filter.split("/", 2)[2]
     return topic_filter
+
+
+@functools.lru_cache(maxsize=4096)
+def filter_levels(topic_filter: str) -> tuple[str, ...]:
+    return tuple(plain_filter(topic_filter).split("/"))
+
+
+def topic_matches(topic_filter: str, topic: str) -> bool:
+    """MQTT's matching of a topic against a subscription filter (`+` one level, `#` the
+    rest, wildcards first never match `$` topics), as paho's `topic_matches_sub`, which
+    builds a matcher tree at every call: a tenth of the network thread's time at 2,000
+    messages a second."""
+    wanted = filter_levels(topic_filter)
+    levels = topic.split("/")
+    if topic.startswith("$") and wanted[0] in ("+", "#"):
+        return False
+    for index, level in enumerate(wanted):
+        if level == "#":
+            return True
+        if index >= len(levels) or (level != "+" and level != levels[index]):
+            return False
+    return len(levels) == len(wanted)
 
 
 @dataclass
@@ -69,13 +108,18 @@ class ServiceConnection:
         self.prefix = prefix
         self.counters = counters
         self.keepalive = keepalive
-        self.handlers: list[tuple[str, Handler]] = []
+        self.handlers: list[tuple[str, Handler | AcksLater]] = []
         self.connected = threading.Event()
+        # Bumped when a connection ends: an acknowledgement due on a connection that is
+        # gone is not sent (the broker sends the message again; storing it is idempotent).
+        self.generation = 0
+        self.ack_lock = threading.Lock()
         self.client = mqtt.Client(
             CallbackAPIVersion.VERSION2,
             client_id=client_id,
             clean_session=not persistent,
             protocol=mqtt.MQTTv311,
+            manual_ack=True,
         )
         if self.address.username:
             self.client.username_pw_set(self.address.username, self.address.password)
@@ -95,7 +139,7 @@ class ServiceConnection:
     def _service_status(state: str) -> bytes:
         return ServiceStatus(state=state, ts=time.time()).model_dump_json().encode()
 
-    def subscribe(self, topic_filter: str, handler: Handler) -> None:
+    def subscribe(self, topic_filter: str, handler: Handler | AcksLater) -> None:
         """Route a filter's messages to `handler`; replayed on every reconnect."""
         self.handlers.append((topic_filter, handler))
         if self.connected.is_set():
@@ -150,15 +194,65 @@ class ServiceConnection:
     def _on_disconnect(
         self, _client: mqtt.Client, _userdata: Any, _flags: Any, reason_code: Any, _properties: Any
     ) -> None:
+        with self.ack_lock:
+            self.generation += 1
         self.connected.clear()
         log.warning("lost the broker (%s); reconnecting", reason_code)
 
+    def _acknowledgement(self, message: mqtt.MQTTMessage) -> Ack:
+        """The PUBACK of `message` (nothing for QoS 0), valid on this connection only: paho
+        drops unsent packets when it reconnects, and a message left unacknowledged is sent
+        again by the broker with a persistent session, or forgotten without one."""
+        if message.qos == 0:
+            return lambda: None
+        generation, mid, qos = self.generation, message.mid, message.qos
+
+        def ack() -> None:
+            with self.ack_lock:
+                if generation == self.generation:
+                    self.client.ack(mid, qos)
+
+        return ack
+
     def _on_message(self, _client: mqtt.Client, _userdata: Any, message: mqtt.MQTTMessage) -> None:
         self.counters.add("received")
+        ack = self._acknowledgement(message)
+        deferred: list[AcksLater] = []
         for topic_filter, handler in self.handlers:
-            if mqtt.topic_matches_sub(plain_filter(topic_filter), message.topic):
-                try:
-                    handler(message.topic, bytes(message.payload))
-                except Exception:  # a bad message must never stop the network loop
-                    self.counters.add("handler_errors")
-                    log.exception("handling a message on %s failed; skipped", message.topic)
+            if not topic_matches(topic_filter, message.topic):
+                continue
+            if isinstance(handler, AcksLater):
+                deferred.append(handler)
+                continue
+            try:
+                handler(message.topic, bytes(message.payload))
+            except Exception:  # a bad message must never stop the network loop
+                self.counters.add("handler_errors")
+                log.exception("handling a message on %s failed; skipped", message.topic)
+        if not deferred:
+            ack()  # every message, even one no handler wanted, or the broker would stall
+            return
+        acks_left = AckCountdown(len(deferred), ack)
+        for later in deferred:
+            try:
+                later.handle(message.topic, bytes(message.payload), acks_left.done)
+            except Exception:
+                self.counters.add("handler_errors")
+                log.exception("handling a message on %s failed; skipped", message.topic)
+                acks_left.done()
+
+
+class AckCountdown:
+    """Sends a message's acknowledgement once every handler that holds it is done."""
+
+    def __init__(self, holders: int, ack: Ack) -> None:
+        self.left = holders
+        self.ack = ack
+        self.lock = threading.Lock()
+
+    def done(self) -> None:
+        with self.lock:
+            self.left -= 1
+            last = self.left == 0
+        if last:
+            self.ack()
