@@ -264,13 +264,22 @@ def unacknowledged(
     A printer that reports printing this very job has started it (its PrintStarted is on
     its way), so it is never sent a second time."""
     deadline = moment - timedelta(seconds=settings.start_ack_timeout_seconds)
-    jobs = session.exec(
-        select(Job).where(
-            (col(Job.status) == JobStatus.ASSIGNED)
-            | ((col(Job.status) == JobStatus.SENT) & (col(Job.sent_at) < deadline))
+    jobs = list(
+        session.exec(
+            select(Job).where(
+                (col(Job.status) == JobStatus.ASSIGNED)
+                | ((col(Job.status) == JobStatus.SENT) & (col(Job.sent_at) < deadline))
+            )
         )
     )
-    stored = {s.printer_id: s for s in session.exec(select(PrinterStatus))}
+    # The database's copy only for printers this orchestrator has not heard since it started.
+    unheard = {job.printer_id for job in jobs if job.printer_id and job.printer_id not in live}
+    stored = {
+        s.printer_id: s
+        for s in session.exec(
+            select(PrinterStatus).where(col(PrinterStatus.printer_id).in_(unheard))
+        )
+    }
     resend = []
     for job in jobs:
         status = live.get(job.printer_id or 0) or stored.get(job.printer_id or 0)
@@ -282,6 +291,33 @@ def unacknowledged(
         if state == PrinterState.IDLE:
             resend.append(job)
     return resend
+
+
+def lose_prints_forgotten(
+    session: Session, settings: Settings, live: dict[int, LiveStatus], moment: datetime
+) -> list[Job]:
+    """Printing jobs whose printer has reported idle, with no job, for `lost_print_seconds`
+    since the print started: it restarted (a power cut, a reboot) and its print is gone.
+    They are lost and printed again, as if the printer had stayed offline."""
+    margin = timedelta(seconds=settings.lost_print_seconds)
+    idle_long = {
+        printer_id
+        for printer_id, status in live.items()
+        if status.idle_since is not None and status.idle_since < moment - margin
+    }
+    if not idle_long:
+        return []
+    printing = session.exec(
+        select(Job)
+        .where(col(Job.printer_id).in_(idle_long), Job.status == JobStatus.PRINTING)
+        .with_for_update()
+    )
+    forgotten = [
+        job for job in printing if job.started_at is None or job.started_at < moment - margin
+    ]
+    for job in forgotten:
+        apply_transition(session, job, lost(job.attempts, settings.max_job_attempts), moment)
+    return forgotten
 
 
 def lose_jobs_of_offline_printers(

@@ -29,6 +29,7 @@ from orchestrator.db import one_at_a_time
 from orchestrator.dispatch import (
     assign,
     lose_jobs_of_offline_printers,
+    lose_prints_forgotten,
     mark_sent,
     start_command,
     unacknowledged,
@@ -189,11 +190,18 @@ class Orchestrator:
 
     def dispatch_once(self) -> int:
         moment = datetime.now(UTC)
+        board = self.bridge.board
+        if not board.any_idle() and not board.empty():
+            # No printer can take a job (`free_printers` would find none): spare the
+            # database. Woken by every batch of events, the worker would otherwise queue
+            # for SQLite's write lock behind the bridge all day in a busy farm.
+            return 0
+        live = board.snapshot()
         with Session(self.engine, expire_on_commit=False) as session:
             made = assign(
                 session,
                 self.settings,
-                self.bridge.board.snapshot(),
+                live,
                 moment,
                 lambda part, printer, copies: self.estimate(session, part, printer, copies),
             )
@@ -262,12 +270,17 @@ class Orchestrator:
 
     def sweep_once(self) -> None:
         moment = datetime.now(UTC)
+        live = self.bridge.board.snapshot()
         with Session(self.engine, expire_on_commit=False) as session:
             lost_jobs = lose_jobs_of_offline_printers(session, self.settings, moment)
-            resend = unacknowledged(session, self.settings, self.bridge.board.snapshot(), moment)
+            forgotten = lose_prints_forgotten(session, self.settings, live, moment)
+            resend = unacknowledged(session, self.settings, live, moment)
             session.commit()
         if lost_jobs:
             log.warning("re-queued %d jobs of printers offline too long", len(lost_jobs))
+        if forgotten:
+            log.warning("re-queued %d jobs whose printer came back idle", len(forgotten))
+        if lost_jobs or forgotten:
             self.replan_wanted.set()
         if resend:
             self.counters.add("start_jobs_resent", len(resend))

@@ -12,7 +12,12 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
-from orchestrator.dispatch import lose_jobs_of_offline_printers, unacknowledged
+from orchestrator.dispatch import (
+    lose_jobs_of_offline_printers,
+    lose_prints_forgotten,
+    unacknowledged,
+)
+from orchestrator.link.live import LiveBoard
 from orchestrator.services import accounts, fleet, printer_link
 from orchestrator.tables import (
     AccountCreate,
@@ -25,7 +30,7 @@ from orchestrator.tables import (
     PrinterStatus,
     Role,
 )
-from printers.payloads import EventKind, EventPayload
+from printers.payloads import EventKind, EventPayload, PrinterState, StatusPayload
 
 ids = itertools.count(1)
 
@@ -168,3 +173,32 @@ def test_a_printer_offline_past_its_grace_loses_its_job(
             None,
             "the printer went offline during the job",
         )
+
+
+def test_a_printer_back_idle_without_its_print_loses_its_job_once_idle_long_enough(
+    engine: Engine, job_on_printer: tuple[int, int], settings: Settings
+) -> None:
+    printer_id, job_id = job_on_printer
+    deliver(engine, printer_id, event(EventKind.PRINT_STARTED, job_id))
+    start = datetime.now(UTC)
+    margin = timedelta(seconds=settings.lost_print_seconds)
+    board = LiveBoard()
+
+    def report(state: PrinterState, seq: int, at: datetime, job: str | None = None) -> None:
+        status = StatusPayload(state=state, job_id=job, seq=seq, ts=at.timestamp())
+        board.apply(printer_id, status, at)
+
+    def lost_at(moment: datetime) -> list[int]:
+        with Session(engine) as session:
+            lost_jobs = lose_prints_forgotten(session, settings, board.snapshot(), moment)
+            session.commit()
+            return [j.id or 0 for j in lost_jobs]
+
+    report(PrinterState.PRINTING, 1, start, job=str(job_id))
+    assert lost_at(start + 2 * margin) == []  # printing it: all is well
+    report(PrinterState.IDLE, 2, start + margin)  # rebooted, its print gone
+    report(PrinterState.IDLE, 3, start + 1.5 * margin)  # still idle: the clock runs on
+    assert lost_at(start + 1.5 * margin) == []  # not yet long enough
+    assert lost_at(start + 2 * margin + timedelta(seconds=1)) == [job_id]
+    assert state(engine, job_id) == (JobStatus.QUEUED, 0)
+    assert lost_at(start + 3 * margin) == []  # lost once

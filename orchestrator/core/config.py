@@ -45,6 +45,11 @@ class Settings(BaseSettings):
     max_job_attempts: int = Field(default=3, ge=1, le=20)
     offline_grace_seconds: float = Field(default=600, ge=0)
     start_ack_timeout_seconds: float = Field(default=60, gt=0)
+    lost_print_seconds: float = Field(
+        default=60,
+        gt=0,
+        description="A printing job is lost when its printer reports idle, without it, so long.",
+    )
     status_flush_seconds: float = Field(default=1.0, gt=0, le=60)
     broker_auth_dir: Path | None = None
     timezone: str = "Europe/Paris"

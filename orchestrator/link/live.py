@@ -26,6 +26,9 @@ class LiveStatus:
     reported_at: datetime | None
     last_seen_at: datetime
     offline_since: datetime | None = None
+    # Since when it has reported idle with no job, without a break: a printer that restarted
+    # mid-print comes back so, and its job is lost (`dispatch.lose_prints_forgotten`).
+    idle_since: datetime | None = None
 
 
 def is_newer(current: LiveStatus | None, incoming: StatusPayload) -> bool:
@@ -47,6 +50,9 @@ def merged(
     if offline:
         was_offline = current is not None and current.offline_since is not None
         offline_since = current.offline_since if was_offline and current else received_at
+    idle_since = None
+    if incoming.state == PrinterState.IDLE and incoming.job_id is None:
+        idle_since = current.idle_since if current and current.idle_since else received_at
     return LiveStatus(
         printer_id=printer_id,
         state=incoming.state,
@@ -63,6 +69,7 @@ def merged(
         if not offline
         else (current.last_seen_at if current else received_at),
         offline_since=offline_since,
+        idle_since=idle_since,
     )
 
 
@@ -72,6 +79,9 @@ class LiveBoard:
 
     statuses: dict[int, LiveStatus] = field(default_factory=dict)
     changed: set[int] = field(default_factory=set)
+    # Kept as statuses arrive, so that "is any printer idle?" costs nothing: the dispatcher
+    # asks at every wake-up, and a busy farm wakes it with every batch of events.
+    idle: set[int] = field(default_factory=set)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def apply(self, printer_id: int, incoming: StatusPayload, received_at: datetime) -> bool:
@@ -81,7 +91,19 @@ class LiveBoard:
                 return False
             self.statuses[printer_id] = merged(current, printer_id, incoming, received_at)
             self.changed.add(printer_id)
+            if incoming.state == PrinterState.IDLE:
+                self.idle.add(printer_id)
+            else:
+                self.idle.discard(printer_id)
             return True
+
+    def any_idle(self) -> bool:
+        with self.lock:
+            return bool(self.idle)
+
+    def empty(self) -> bool:
+        with self.lock:
+            return not self.statuses
 
     def take_changes(self) -> list[LiveStatus]:
         with self.lock:
