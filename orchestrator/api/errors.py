@@ -3,14 +3,52 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel
 from sqlalchemy.exc import DataError, IntegrityError, OperationalError
 
 from orchestrator.errors import DomainError, Unauthenticated
 
 log = logging.getLogger(__name__)
+
+
+class ErrorMessage(BaseModel):
+    """Every refusal: a sentence that says why."""
+
+    detail: str
+
+
+class FieldError(BaseModel):
+    loc: list[str | int]
+    msg: str
+    type: str
+
+
+class UnprocessableMessage(BaseModel):
+    """A 422 is either a sentence (a value the service cannot take, such as a broken STL)
+    or FastAPI's list of the fields that did not validate."""
+
+    detail: str | list[FieldError]
+
+
+def _documented(model: type[BaseModel], description: str) -> dict[str, Any]:
+    # JSON named outright: a route answering CSV still refuses in JSON.
+    return {"model": model, "description": description, "content": {"application/json": {}}}
+
+
+# Declared on every router, so that the OpenAPI lists the answers the API really gives.
+ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: _documented(ErrorMessage, "The request makes no sense"),
+    401: _documented(ErrorMessage, "No valid token"),
+    403: _documented(ErrorMessage, "The wrong role, or someone else's data"),
+    404: _documented(ErrorMessage, "Not found"),
+    409: _documented(ErrorMessage, "The stock or the state forbids it"),
+    422: _documented(UnprocessableMessage, "A malformed request or value"),
+    503: _documented(ErrorMessage, "The database or the broker is unreachable for a moment"),
+}
 
 
 def install_error_handlers(app: FastAPI) -> None:

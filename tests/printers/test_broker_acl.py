@@ -85,3 +85,43 @@ def test_wrong_password_is_refused(secured_broker: Mosquitto) -> None:
     finally:
         client.loop_stop()
     assert results[0].is_failure  # type: ignore[attr-defined]
+
+
+def test_a_printer_cannot_command_nor_speak_for_the_service_nor_read_others(
+    secured_broker: Mosquitto, recorders: Callable[..., MqttRecorder]
+) -> None:
+    """Printer 1 tries to send commands (to itself and to printer 2), to speak for the
+    service, and to read everything under the prefix: it gets only its own commands."""
+    service = recorders(
+        secured_broker.port, ["makerline/#"], username="service", password=SERVICE_PASSWORD
+    )
+    printer_1 = recorders(
+        secured_broker.port,
+        ["makerline/#"],
+        username="printer-1",
+        password=TOKENS["1"],
+        protocol=mqtt.MQTTv5,
+    )
+    printer_2 = recorders(
+        secured_broker.port, [commands_topic("2")], username="printer-2", password=TOKENS["2"]
+    )
+    forged = [
+        printer_1.publish(commands_topic("2"), b'{"v":1,"command_id":"x","kind":"cancel"}'),
+        printer_1.publish(commands_topic("1"), b'{"v":1,"command_id":"y","kind":"cancel"}'),
+        printer_1.publish("makerline/service/status", b'{"v":1,"state":"offline"}'),
+        printer_1.publish("makerline/service/kick", b"{}"),
+    ]
+    printer_2.publish(status_topic("2"), b'{"v":1,"state":"idle","seq":1}')
+    printer_2.publish(events_topic("2"), b'{"v":1,"event_id":"e","kind":"BedCleared","ts":1}')
+    service.publish(commands_topic("1"), b'{"v":1,"command_id":"z","kind":"cancel"}')
+
+    wait_for(lambda: printer_1.on(commands_topic("1")), 10, "printer 1's own command")
+    wait_for(lambda: service.on(events_topic("2")), 10, "printer 2's event at the service")
+    wait_for(lambda: all(mid in printer_1.publish_results for mid in forged), 10, "PUBACKs")
+    time.sleep(0.5)
+
+    assert [printer_1.publish_results[mid].value for mid in forged] == [NOT_AUTHORISED] * 4
+    assert {m.topic for m in printer_1.messages} == {commands_topic("1")}
+    assert [m.json()["command_id"] for m in printer_1.on(commands_topic("1"))] == ["z"]
+    assert printer_2.on(commands_topic("2")) == []
+    assert service.on("makerline/service/kick") == []

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from sqlmodel import SQLModel
 
 from orchestrator.api.deps import Coordinator, CurrentAccount, SessionDep, SettingsDep
+from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.services import accounts, printer_link
 from orchestrator.tables import (
     AccountCreate,
@@ -18,7 +19,7 @@ from orchestrator.tables import (
     SignupRequest,
 )
 
-router = APIRouter(tags=["accounts"])
+router = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)
 
 
 class Health(SQLModel):

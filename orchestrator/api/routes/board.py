@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter, Query
 
 from orchestrator.api.deps import Coordinator, SessionDep, SettingsDep
+from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.services import board
 from orchestrator.services.board import BoardSummary, PrinterGrid
 from printers.payloads import PrinterState
 
-router = APIRouter(prefix="/board", tags=["board"])
+router = APIRouter(prefix="/board", tags=["board"], responses=ERROR_RESPONSES)
 
 
 @router.get("", response_model=BoardSummary)

@@ -16,12 +16,13 @@ from orchestrator.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.parts.catalogue import BomRole, Orientation
 from orchestrator.parts.materials import Material
 from orchestrator.services import catalogue, parts
 from orchestrator.tables import PartPublic, ProductPublic
 
-router = APIRouter(tags=["catalogue"])
+router = APIRouter(tags=["catalogue"], responses=ERROR_RESPONSES)
 
 PartKey = Annotated[str, Path(min_length=1, max_length=60)]
 

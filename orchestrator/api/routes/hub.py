@@ -18,6 +18,7 @@ from orchestrator.api.deps import (
     RowId,
     SessionDep,
 )
+from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.api.idempotency import commit_once
 from orchestrator.errors import InvalidRequest
 from orchestrator.services import accounts, production
@@ -44,7 +45,7 @@ from orchestrator.tables import (
     StockBalance,
 )
 
-router = APIRouter(tags=["hub"])
+router = APIRouter(tags=["hub"], responses=ERROR_RESPONSES)
 
 
 class StockChange(SQLModel):
@@ -238,10 +239,16 @@ def deliver(
     )
 
 
-@router.get("/deliveries.csv", response_class=PlainTextResponse)
-def export_deliveries(session: SessionDep, _coordinator: Coordinator) -> PlainTextResponse:
+class CsvResponse(PlainTextResponse):
+    """So that the OpenAPI says `text/csv`, the type the answer carries."""
+
+    media_type = "text/csv"
+
+
+@router.get("/deliveries.csv", response_class=CsvResponse)
+def export_deliveries(session: SessionDep, _coordinator: Coordinator) -> CsvResponse:
     """Every delivery as CSV, for the fab-lab's reports."""
-    return PlainTextResponse(
+    return CsvResponse(
         production.deliveries_csv(session=session),
         media_type="text/csv",
         headers={"Content-Disposition": 'attachment; filename="deliveries.csv"'},

@@ -12,12 +12,13 @@ from orchestrator.api.deps import (
     RowId,
     SessionDep,
 )
+from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.link.commands import command
 from orchestrator.services import jobs
 from orchestrator.tables import JobCreate, JobPublic, JobStatus
 from printers.payloads import CommandKind
 
-router = APIRouter(prefix="/jobs", tags=["jobs"])
+router = APIRouter(prefix="/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
 
 
 @router.get("", response_model=list[JobPublic])

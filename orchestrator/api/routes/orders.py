@@ -11,6 +11,7 @@ from orchestrator.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.api.idempotency import commit_once
 from orchestrator.errors import InvalidRequest, NotFound
 from orchestrator.services import orders, production
@@ -24,7 +25,7 @@ from orchestrator.tables import (
     Role,
 )
 
-router = APIRouter(tags=["orders"])
+router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
 
 
 @router.post("/orders", response_model=OrderPublic, status_code=201)

@@ -12,6 +12,7 @@ from orchestrator.api.deps import (
     SessionDep,
     SettingsDep,
 )
+from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.errors import InvalidRequest
 from orchestrator.link.broker_files import refresh_broker_files
 from orchestrator.link.commands import command
@@ -28,7 +29,7 @@ from orchestrator.tables import (
 )
 from printers.payloads import CommandKind
 
-router = APIRouter(prefix="/printers", tags=["printers"])
+router = APIRouter(prefix="/printers", tags=["printers"], responses=ERROR_RESPONSES)
 
 
 @router.post("", response_model=PrinterWithCredentials, status_code=201)
