@@ -87,6 +87,7 @@ def board(args: argparse.Namespace) -> None:
         # Streamlit would otherwise report usage to its servers.
         "--browser.gatherUsageStats=false",
         "--global.developmentMode=false",
+        "--client.toolbarMode=viewer",  # no developer menu for volunteers
     ]
     print(f"makerline board on http://{host}:{port}  (service: {api_url})", flush=True)
     os.execve(sys.executable, command, os.environ | {"MAKERLINE_API_URL": api_url})

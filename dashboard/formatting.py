@@ -1,0 +1,117 @@
+"""Numbers, dates and times as French (or English) readers expect them.
+
+French groups thousands with a narrow no-break space (1 700) and writes decimals with a
+comma (12,5); dates read day first (20/04/2020). Times are shown in the fab-lab's time
+zone (`MAKERLINE_TIMEZONE`, Europe/Paris by default), whatever the server's.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from dashboard.i18n import translate
+
+NARROW_NO_BREAK_SPACE = "\u202f"
+TIMES = " \u00d7 "
+DASH = "—"
+
+
+def local_timezone() -> ZoneInfo:
+    try:
+        return ZoneInfo(os.environ.get("MAKERLINE_TIMEZONE", "Europe/Paris"))
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("Europe/Paris")
+
+
+def format_count(value: int | float | None, language: str) -> str:
+    """A whole number with its thousands grouped: 1 700 in French, 1,700 in English."""
+    if value is None:
+        return DASH
+    grouped = f"{round(value):,}"
+    return grouped.replace(",", NARROW_NO_BREAK_SPACE) if language == "fr" else grouped
+
+
+def format_decimal(value: float | None, language: str, digits: int = 1) -> str:
+    """A decimal number: 12,5 in French, 12.5 in English; thousands grouped too."""
+    if value is None:
+        return DASH
+    text = f"{value:,.{digits}f}"
+    if language != "fr":
+        return text
+    return text.replace(",", NARROW_NO_BREAK_SPACE).replace(".", ",")
+
+
+def parse_count(text: str) -> int:
+    """The number a formatted count shows, in either language ("1 700", "1,700")."""
+    digits = re.sub(r"[\s\u202f\u00a0,.]", "", text)
+    return int(digits)
+
+
+def parse_datetime(value: str | datetime | None) -> datetime | None:
+    """An aware datetime from the API's ISO text (UTC when the text has no zone)."""
+    if value is None or value == "":
+        return None
+    parsed = value if isinstance(value, datetime) else datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_date(value: str | date | None) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(value[:10])
+
+
+def format_date(value: str | date | None, language: str) -> str:
+    """20/04/2020 in French, 20 Apr 2020 in English."""
+    day = parse_date(value)
+    if day is None:
+        return DASH
+    return day.strftime("%d/%m/%Y") if language == "fr" else day.strftime("%d %b %Y")
+
+
+def format_datetime(value: str | datetime | None, language: str) -> str:
+    """A moment in the fab-lab's time zone: 20/04/2020 14:05 (French)."""
+    moment = parse_datetime(value)
+    if moment is None:
+        return DASH
+    local = moment.astimezone(local_timezone())
+    return f"{format_date(local.date(), language)} {local:%H:%M}"
+
+
+def format_time(value: str | datetime | None) -> str:
+    """The local time of day, 14:05:03, the same in both languages."""
+    moment = parse_datetime(value)
+    if moment is None:
+        return DASH
+    return f"{moment.astimezone(local_timezone()):%H:%M:%S}"
+
+
+def format_age(value: str | datetime | None, now: datetime, language: str) -> str:
+    """How long ago: "il y a 12 s", "il y a 3 min"; "jamais" when never."""
+    moment = parse_datetime(value)
+    if moment is None:
+        return translate(language, "age.never")
+    seconds = max(0, int((now - moment).total_seconds()))
+    if seconds < 60:
+        return translate(language, "age.seconds", n=seconds)
+    if seconds < 3600:
+        return translate(language, "age.minutes", n=seconds // 60)
+    if seconds < 86400:
+        return translate(language, "age.hours", n=seconds // 3600)
+    return translate(language, "age.days", n=seconds // 86400)
+
+
+def format_size(*millimetres: float | None) -> str:
+    """Dimensions joined by a multiplication sign (250 x 210), without the unknown ones."""
+    return TIMES.join(f"{value:g}" for value in millimetres if value is not None)
+
+
+def yes_no(value: bool, language: str) -> str:
+    return translate(language, "common.yes" if value else "common.no")

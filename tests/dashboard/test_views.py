@@ -1,0 +1,207 @@
+"""The app's pure core: translations, French formatting, alert sentences, tiles,
+idempotency keys and error messages, without Streamlit or a service."""
+
+from __future__ import annotations
+
+import re
+import string
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+
+from dashboard import board_views, hub_views
+from dashboard.account import pages_for_role
+from dashboard.client import readable_detail
+from dashboard.formatting import format_count, format_date, format_decimal, parse_count
+from dashboard.forms import DOUBLE_SUBMIT_SECONDS, SubmissionKeys
+from dashboard.i18n import ENGLISH, FRENCH, translate
+
+DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
+LITERAL_KEY = re.compile(r"""\bt(?:ranslate)?\((?:language,\s*)?["']([a-z_]+\.[a-z0-9_.-]+)["']""")
+
+
+def placeholders(template: str) -> set[str]:
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+
+
+def test_french_and_english_say_the_same_things_with_the_same_blanks() -> None:
+    assert FRENCH.keys() == ENGLISH.keys()
+    for key, french in FRENCH.items():
+        assert placeholders(french) == placeholders(ENGLISH[key]), key
+
+
+def test_every_sentence_the_code_asks_for_exists() -> None:
+    used = {
+        key for source in DASHBOARD.rglob("*.py") for key in LITERAL_KEY.findall(source.read_text())
+    }
+    vocabularies = [
+        ("item", [*hub_views.SUPPLY_ITEMS, *hub_views.PRINTED_ITEMS, "visor"]),
+        ("printer_state", board_views.PRINTER_STATES),
+        ("funnel", board_views.FUNNEL_STEPS),
+        ("product", board_views.PRODUCTS),
+        ("method", hub_views.DISINFECTION_METHODS),
+        ("urgency", hub_views.URGENCIES),
+        ("connection", hub_views.CONNECTION_KINDS),
+        ("role", ["coordinator", "maker", "health_centre"]),
+        ("order_status", ["open", "delivered", "received", "cancelled"]),
+        ("alert", list(board_views.ALERT_SEVERITY)),
+    ]
+    used |= {f"{prefix}.{word}" for prefix, words in vocabularies for word in words}
+    assert len(used) > 150
+    assert sorted(used - FRENCH.keys()) == []
+
+
+def test_numbers_and_dates_read_the_french_way() -> None:
+    assert format_count(1700, "fr") == "1\u202f700"
+    assert format_count(1700, "en") == "1,700"
+    assert format_decimal(12.5, "fr") == "12,5"
+    assert format_decimal(1234.5, "en") == "1,234.5"
+    assert format_decimal(None, "fr") == "—"
+    assert parse_count("1\u202f700") == parse_count("1,700") == 1700
+    assert format_date("2020-04-20", "fr") == "20/04/2020"
+    assert format_date(date(2020, 4, 20), "en") == "20 Apr 2020"
+
+
+def test_alerts_become_sentences_in_the_readers_language() -> None:
+    shortfall = {
+        "kind": "film_shortfall",
+        "subject": "film",
+        "params": {"on_hand": 5, "needed": 1200, "missing": 1195},
+    }
+    late = {
+        "kind": "order_late",
+        "subject": "order:3",
+        "params": {
+            "order_id": 3,
+            "centre": "EHPAD Les Jardins",
+            "quantity": 200,
+            "needed_by": "2020-04-20",
+            "eta": "2020-04-22T08:00:00+00:00",
+        },
+    }
+    failed = {
+        "kind": "job_failed_twice",
+        "subject": "job:9",
+        "params": {"job_id": 9, "part": "headband", "failures": 2, "reason": None, "flagged": True},
+    }
+
+    assert board_views.alert_sentence(shortfall, "fr") == (
+        "Le film manquera avant d'honorer les commandes ouvertes : 5 feuilles en stock, "
+        "1\u202f200 nécessaires, il en manque 1\u202f195."
+    )
+    assert "attendue le 20/04/2020, livraison prévue le 22/04/2020 10:00" in (
+        board_views.alert_sentence(late, "fr")
+    )
+    assert board_views.alert_sentence(failed, "en", {"headband": "Headband"}) == (
+        "Job no. 9 (Headband) failed 2 times. It is waiting for a person to look at it."
+    )
+    unknown = {"kind": "printer_on_fire", "subject": "x", "params": {"printer_id": 4}}
+    assert board_views.alert_sentence(unknown, "en") == "Alert printer_on_fire: printer_id=4"
+
+
+def test_tiles_have_stable_keys_and_labels_in_each_language() -> None:
+    summary = {
+        "products": [{"item": "visor", "ordered": 1700, "delivered": 300, "outstanding": 1400}],
+        "printers": {"online": 3, "printing": 2, "awaiting_clear": 1, "offline": 4},
+        "stock": [
+            {"item": "headband", "stage": "at_maker", "quantity": 10, "material": None},
+            {"item": "amicroche", "stage": "at_maker", "quantity": 5, "material": None},
+            {"item": "visor", "stage": "packed", "quantity": 7, "material": None},
+        ],
+    }
+    french = board_views.product_kpis(summary, "fr") + board_views.stage_kpis(summary, "fr")
+    english = board_views.product_kpis(summary, "en") + board_views.stage_kpis(summary, "en")
+
+    assert [tile.key for tile in french] == [tile.key for tile in english]
+    assert len({tile.label for tile in french}) == len(french)
+    values = {tile.key: tile.value for tile in french}
+    assert values["visors-ordered"] == "1\u202f700"
+    assert values["hooks-ordered"] == "0"
+    assert values["stage-at-maker"] == "15"
+    assert values["stage-packed"] == "7"
+
+
+def test_a_form_keeps_its_key_until_accepted_and_a_quick_second_click_repeats_it() -> None:
+    keys = SubmissionKeys()
+    first, repeated = keys.key_for("donation of 100", now=0.0)
+    assert not repeated
+    assert keys.key_for("donation of 100", now=1.0) == (first, False)  # refused: try again
+
+    keys.accept(first, "donation of 100", now=2.0)
+
+    assert keys.key_for("donation of 100", now=3.0) == (first, True)
+    fresh, repeated = keys.key_for("donation of 200", now=3.0)
+    assert fresh != first and not repeated
+    later = 2.0 + DOUBLE_SUBMIT_SECONDS + 1
+    assert keys.key_for("donation of 100", now=later) == (fresh, False)
+
+
+def test_the_services_errors_read_as_sentences() -> None:
+    assert readable_detail({"detail": "Not enough film."}, "x") == "Not enough film."
+    validation = {
+        "detail": [
+            {"loc": ["body", "quantity"], "msg": "Input should be greater than 0"},
+            {"loc": ["query", "limit"], "msg": "Field required"},
+        ]
+    }
+    assert readable_detail(validation, "x") == (
+        "quantity: Input should be greater than 0\nquery.limit: Field required"
+    )
+    assert readable_detail(None, "Bad Gateway") == "Bad Gateway"
+
+
+@pytest.mark.parametrize(
+    ("role", "pages"),
+    [
+        ("coordinator", ["board", "hub"]),
+        ("maker", ["maker"]),
+        ("health_centre", ["centre"]),
+        (None, ["login"]),
+        ("someone_else", ["login"]),
+    ],
+)
+def test_each_role_has_its_own_pages(role: str | None, pages: list[str]) -> None:
+    assert [page.name for page in pages_for_role(role)] == pages
+
+
+def test_a_printer_page_shows_only_its_rows() -> None:
+    grid = {
+        "total": 1000,
+        "rows": [
+            {
+                "printer_id": 7,
+                "name": "Ender 3",
+                "maker_id": 1,
+                "maker_name": "Julien",
+                "material": "PETG",
+                "bed_x_mm": 220.0,
+                "bed_y_mm": 220.0,
+                "state": "awaiting_clear",
+                "progress": 100.0,
+                "job_id": 12,
+                "part_key": "headband",
+                "last_seen_at": "2020-04-20T10:00:00+00:00",
+                "offline_since": None,
+            }
+        ],
+    }
+    now = datetime(2020, 4, 20, 10, 3, tzinfo=UTC)
+
+    frame = board_views.printer_grid_frame(grid, "fr", now)
+
+    assert frame.to_dict("records") == [
+        {
+            "printer": "Ender 3 (n° 7)",
+            "maker": "Julien",
+            "state": "Plateau à libérer",
+            "progress": 100.0,
+            "job": "12 · headband",
+            "last_seen": "il y a 3 min",
+            "material": "PETG",
+            "bed": "220 \u00d7 220",
+        }
+    ]
+    assert translate("en", "grid.count", first=1, last=50, total="1,000") == (
+        "Printers 1 to 50 of 1,000."
+    )
