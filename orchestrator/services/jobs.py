@@ -6,6 +6,7 @@ an agent, or the coordinator, can also report a job done.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime
 
 from sqlmodel import Session, col, select
@@ -84,10 +85,16 @@ def visible_job(*, session: Session, account: Account, maker: Maker | None, job_
     return job
 
 
+def jobs_public(*, session: Session, jobs: Sequence[Job]) -> list[JobPublic]:
+    """Jobs as the API shows them, their parts' keys read in one query for all."""
+    part_ids = {job.part_id for job in jobs}
+    keys = dict(session.exec(select(Part.id, Part.key).where(col(Part.id).in_(part_ids))).all())
+    return [JobPublic.model_validate(job, update={"part_key": keys[job.part_id]}) for job in jobs]
+
+
 def job_public(*, session: Session, job: Job) -> JobPublic:
-    part = session.get(Part, job.part_id)
-    assert part is not None
-    return JobPublic.model_validate(job, update={"part_key": part.key})
+    (public,) = jobs_public(session=session, jobs=[job])
+    return public
 
 
 def report_done(*, session: Session, job: Job, actor: Account) -> Job:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from sqlmodel import Session, col, select
@@ -100,11 +101,12 @@ def order_public(
     order: Order,
     forecast: Forecast | None = None,
     held: dict[tuple[int, Stage], int] | None = None,
+    product_keys: dict[int, str] | None = None,
 ) -> OrderPublic:
-    """An order with its goods packed and delivered; `held` is `order_balances` when
-    reading many orders at once."""
-    product = session.get(Product, order.product_id)
-    assert product is not None
+    """An order with its goods packed and delivered; `held` (`order_balances`) and
+    `product_keys` are given when reading many orders at once."""
+    if product_keys is None:
+        product_keys = product_keys_of(session, [order])
     if held is None:
         held = order_balances(session, (Stage.PACKED, Stage.DELIVERED), [id_of(order)])
     packed = held.get((id_of(order), Stage.PACKED), 0)
@@ -114,7 +116,7 @@ def order_public(
     return OrderPublic.model_validate(
         order,
         update={
-            "product_key": product.key,
+            "product_key": product_keys[order.product_id],
             "packed": packed,
             "delivered": delivered,
             "outstanding": outstanding,
@@ -130,10 +132,23 @@ def orders_public(
 ) -> list[OrderPublic]:
     forecasts = delivery_forecasts(session=session, settings=settings)
     held = order_balances(session, (Stage.PACKED, Stage.DELIVERED))
+    keys = product_keys_of(session, orders)
     return [
-        order_public(session=session, order=o, forecast=forecasts.get(id_of(o)), held=held)
+        order_public(
+            session=session,
+            order=o,
+            forecast=forecasts.get(id_of(o)),
+            held=held,
+            product_keys=keys,
+        )
         for o in orders
     ]
+
+
+def product_keys_of(session: Session, orders: Sequence[Order]) -> dict[int, str]:
+    product_ids = {order.product_id for order in orders}
+    query = select(Product.id, Product.key).where(col(Product.id).in_(product_ids))
+    return {product_id: key for product_id, key in session.exec(query) if product_id is not None}
 
 
 def cancel_order(*, session: Session, account: Account, order: Order) -> Order:

@@ -35,7 +35,7 @@ def list_jobs(
     found = jobs.visible_jobs(
         session=session, account=account, maker=maker, status=status, limit=limit, offset=offset
     )
-    return [jobs.job_public(session=session, job=job) for job in found]
+    return jobs.jobs_public(session=session, jobs=found)
 
 
 @router.post("", response_model=JobPublic, status_code=201)
