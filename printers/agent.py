@@ -155,6 +155,7 @@ class Agent:
         self._commands_topic = commands_topic(settings.printer_id, settings.topic_prefix)
         self._client = self._make_client()
         self._control = ControlServer(settings.control_socket_path, self._ask_from_control)
+        self._bad_commands = 0  # counted by the network thread, told by `agent status`
         # Main-thread state.
         self._store: AgentStore | None = None
         self._memory = PrintMemory()
@@ -294,9 +295,11 @@ class Agent:
         try:
             command = parse_payload(CommandPayload, bytes(message.payload))
         except PayloadError as error:
+            self._bad_commands += 1
             log.warning("dropped a bad command on %s: %s", message.topic, error)
             return
         except Exception:
+            self._bad_commands += 1
             log.exception("dropped a command on %s that could not be read", message.topic)
             return
         self._inbox.put(_Command(command))
@@ -570,7 +573,8 @@ class Agent:
         return ControlReply(
             True,
             f"printer {self.settings.printer_id}: {status.state.value}"
-            + (f", job {status.job_id}" if status.job_id else ""),
+            + (f", job {status.job_id}" if status.job_id else "")
+            + (f", bad commands dropped: {self._bad_commands}" if self._bad_commands else ""),
         )
 
     def _clear_bed(self) -> ControlReply:

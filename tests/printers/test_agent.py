@@ -216,7 +216,7 @@ def test_cancel_counts_once_and_no_job_starts_before_the_bed_is_cleared(
 def test_bad_sha256_and_bad_token_become_print_failed(
     make_agent, mosquitto, idle_octoprint, service, gcode_server
 ) -> None:
-    running_agent(make_agent, mosquitto, idle_octoprint, service, gcode_server, "16")
+    agent = running_agent(make_agent, mosquitto, idle_octoprint, service, gcode_server, "16")
     url, _ = gcode_server.add("job-161.gcode", tiny_gcode(1))
     service.publish(commands_topic("16"), b"{not json")  # logged and skipped
 
@@ -229,4 +229,5 @@ def test_bad_sha256_and_bad_token_become_print_failed(
 
     assert "sha256" in mismatch["reason"]
     assert "401" in unauthorised["reason"]
+    assert "bad commands dropped: 1" in agent.control("status").stdout
     wait_state(service, "16", "idle")
