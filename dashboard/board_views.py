@@ -82,11 +82,15 @@ def printer_kpis(summary: Json, language: str) -> list[Kpi]:
 
 
 def stage_totals(stock: Iterable[Json]) -> dict[str, int]:
-    """Quantities at each stage, summed over items (and materials)."""
+    """Parts at each part stage, summed over parts; products at each goods stage.
+
+    Assembling a visor also moves the headband, film sheet and elastic it used up to
+    `assembled`: those are not counted as assembled products."""
     totals = dict.fromkeys((*PART_STAGES, *GOODS_STAGES), 0)
     for balance in stock:
-        if balance["stage"] in totals:
-            totals[balance["stage"]] += int(balance["quantity"])
+        stage = balance["stage"]
+        if stage in PART_STAGES or (stage in GOODS_STAGES and balance["item"] in PRODUCTS):
+            totals[stage] += int(balance["quantity"])
     return totals
 
 

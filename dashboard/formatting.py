@@ -44,10 +44,28 @@ def format_decimal(value: float | None, language: str, digits: int = 1) -> str:
     return text.replace(",", NARROW_NO_BREAK_SPACE).replace(".", ",")
 
 
+GROUPED_COUNT = re.compile(r"\d{1,3}(?:[\s\u202f\u00a0,]\d{3})*|\d+")
+SPACES = re.compile(r"[\s\u202f\u00a0]")
+
+
 def parse_count(text: str) -> int:
-    """The number a formatted count shows, in either language ("1 700", "1,700")."""
-    digits = re.sub(r"[\s\u202f\u00a0,.]", "", text)
-    return int(digits)
+    """The number a formatted count shows, in either language ("1 700", "1,700");
+    ValueError for anything else, such as a decimal ("4,7")."""
+    text = text.strip()
+    if not GROUPED_COUNT.fullmatch(text):
+        raise ValueError(f"not a count: {text!r}")
+    return int(re.sub(r"[\s\u202f\u00a0,]", "", text))
+
+
+def parse_decimal(text: str, language: str) -> float | None:
+    """The number `format_decimal` shows ("1 204,5" in French, "1,204.5" in English);
+    None for the dash of no value."""
+    text = text.strip()
+    if text == DASH:
+        return None
+    if language == "fr":
+        return float(SPACES.sub("", text).replace(",", "."))
+    return float(text.replace(",", ""))
 
 
 def parse_datetime(value: str | datetime | None) -> datetime | None:

@@ -4,6 +4,7 @@ on SQLite and PostgreSQL."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
@@ -14,7 +15,7 @@ from tests.conftest import Network
 from tests.test_production_flow import donate, get, order, post, printed, printer_for
 
 
-def report_status(engine: Engine, printer_id: int, state: str, **fields: object) -> None:
+def report_status(engine: Engine, printer_id: int, state: str, **fields: Any) -> None:
     with Session(engine) as session:
         session.merge(PrinterStatus(printer_id=printer_id, state=state, **fields))
         session.commit()

@@ -13,7 +13,13 @@ import pytest
 from dashboard import board_views, hub_views
 from dashboard.account import pages_for_role
 from dashboard.client import readable_detail
-from dashboard.formatting import format_count, format_date, format_decimal, parse_count
+from dashboard.formatting import (
+    format_count,
+    format_date,
+    format_decimal,
+    parse_count,
+    parse_decimal,
+)
 from dashboard.forms import DOUBLE_SUBMIT_SECONDS, SubmissionKeys
 from dashboard.i18n import ENGLISH, FRENCH, translate
 
@@ -59,6 +65,12 @@ def test_numbers_and_dates_read_the_french_way() -> None:
     assert format_decimal(1234.5, "en") == "1,234.5"
     assert format_decimal(None, "fr") == "—"
     assert parse_count("1\u202f700") == parse_count("1,700") == 1700
+    assert parse_count("17") == 17
+    with pytest.raises(ValueError, match="not a count"):
+        parse_count("4,7")
+    assert parse_decimal(format_decimal(1204.5, "fr"), "fr") == 1204.5
+    assert parse_decimal(format_decimal(1204.5, "en"), "en") == 1204.5
+    assert parse_decimal("—", "fr") is None
     assert format_date("2020-04-20", "fr") == "20/04/2020"
     assert format_date(date(2020, 4, 20), "en") == "20 Apr 2020"
 
@@ -205,3 +217,17 @@ def test_a_printer_page_shows_only_its_rows() -> None:
     assert translate("en", "grid.count", first=1, last=50, total="1,000") == (
         "Printers 1 to 50 of 1,000."
     )
+
+
+def test_goods_stages_count_products_not_the_parts_they_used_up() -> None:
+    stock = [
+        {"item": "headband", "stage": "at_maker", "quantity": 7},
+        {"item": "amicroche", "stage": "at_maker", "quantity": 30},
+        {"item": "visor", "stage": "assembled", "quantity": 2},
+        {"item": "headband", "stage": "assembled", "quantity": 2},
+        {"item": "film", "stage": "assembled", "quantity": 2},
+        {"item": "amicroche", "stage": "assembled", "quantity": 20},
+        {"item": "film", "stage": "on_hand", "quantity": 40},
+    ]
+    totals = board_views.stage_totals(stock)
+    assert (totals["at_maker"], totals["assembled"], totals["packed"]) == (37, 22, 0)
