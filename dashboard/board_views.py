@@ -81,6 +81,13 @@ def printer_kpis(summary: Json, language: str) -> list[Kpi]:
     ]
 
 
+def eta_note(note: str | None, language: str) -> str:
+    """Why an order has no forecast, in the reader's language (a dash if not said)."""
+    if note is None:
+        return format_datetime(None, language)
+    return translate(language, f"eta_note.{note}")
+
+
 def stage_totals(stock: Iterable[Json]) -> dict[str, int]:
     """Parts at each part stage, summed over parts; products at each goods stage.
 
@@ -298,7 +305,7 @@ def order_frame(
                 "needed_by": format_date(order["needed_by"], language),
                 "eta": format_datetime(order.get("eta"), language)
                 if order.get("eta")
-                else (order.get("eta_note") or format_datetime(None, language)),
+                else eta_note(order.get("eta_note"), language),
                 "late": bool(order.get("late")),
                 "status": translate(language, f"order_status.{order['status']}"),
                 "urgency": translate(language, f"urgency.{order['urgency']}"),

@@ -11,6 +11,14 @@ import heapq
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+
+class NoEta(StrEnum):
+    """Why an open order has no forecast."""
+
+    AWAITING_SUPPLIES = "awaiting_supplies"  # film or parts lacking for its jobs
+    NO_PRINTER_ONLINE = "no_printer_online"
 
 
 @dataclass(frozen=True)
@@ -26,7 +34,7 @@ class QueueEntry:
 class Forecast:
     eta: datetime | None
     late: bool
-    reason: str | None = None
+    reason: NoEta | None = None
 
 
 def play_queue(entries: Sequence[QueueEntry], printers: int, now: datetime) -> dict[int, datetime]:
@@ -62,9 +70,9 @@ def forecast(
         deadline_passed = now.date() > needed_by
         has_jobs = any(e.order_id == order_id for e in entries)
         if not covered:
-            result[order_id] = Forecast(None, deadline_passed, "waiting for film or parts")
+            result[order_id] = Forecast(None, deadline_passed, NoEta.AWAITING_SUPPLIES)
         elif has_jobs and not printers_online:
-            result[order_id] = Forecast(None, deadline_passed, "no printer online")
+            result[order_id] = Forecast(None, deadline_passed, NoEta.NO_PRINTER_ONLINE)
         else:
             eta = last_job.get(order_id, now) + hub_delay
             result[order_id] = Forecast(eta, eta.date() > needed_by)

@@ -24,6 +24,8 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel, col
 
+from orchestrator.eta import NoEta
+
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
@@ -408,7 +410,11 @@ class OrderPublic(OrderBase):
     created_at: datetime
     eta: datetime | None = Field(default=None, description="Forecast delivery time.")
     late: bool = Field(default=False, description="The forecast misses needed_by.")
-    eta_note: str | None = Field(default=None, description="Why there is no forecast.")
+    eta_note: NoEta | None = Field(
+        default=None,
+        description="Why there is no forecast: awaiting_supplies (film or parts lacking) "
+        "or no_printer_online.",
+    )
 
 
 # --- print jobs -----------------------------------------------------------------------

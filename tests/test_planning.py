@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from orchestrator.eta import QueueEntry, forecast, play_queue
+from orchestrator.eta import NoEta, QueueEntry, forecast, play_queue
 from orchestrator.lifecycle import lost, transition
 from orchestrator.planner import (
     JobInFlight,
@@ -250,4 +250,12 @@ def test_forecast_flags_late_orders_and_explains_missing_ones() -> None:
     )
     assert result[1].eta == NOW + timedelta(hours=34)
     assert result[1].late
-    assert result[2].eta is None and result[2].reason
+    assert result[2].eta is None and result[2].reason == NoEta.AWAITING_SUPPLIES
+    offline = forecast(
+        orders=[(1, date(2020, 4, 2), True)],
+        entries=entries,
+        printers_online=0,
+        now=NOW,
+        hub_delay=timedelta(hours=24),
+    )
+    assert offline[1].eta is None and offline[1].reason == NoEta.NO_PRINTER_ONLINE

@@ -22,6 +22,7 @@ from dashboard.formatting import (
 )
 from dashboard.forms import DOUBLE_SUBMIT_SECONDS, SubmissionKeys
 from dashboard.i18n import ENGLISH, FRENCH, translate
+from orchestrator.eta import NoEta
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 LITERAL_KEY = re.compile(r"""\bt(?:ranslate)?\((?:language,\s*)?["']([a-z_]+\.[a-z0-9_.-]+)["']""")
@@ -52,6 +53,7 @@ def test_every_sentence_the_code_asks_for_exists() -> None:
         ("role", ["coordinator", "maker", "health_centre"]),
         ("order_status", ["open", "delivered", "received", "cancelled"]),
         ("alert", list(board_views.ALERT_SEVERITY)),
+        ("eta_note", list(NoEta)),  # the service's codes, each with its sentence
     ]
     used |= {f"{prefix}.{word}" for prefix, words in vocabularies for word in words}
     assert len(used) > 150
