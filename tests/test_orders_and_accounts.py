@@ -195,6 +195,17 @@ def test_an_idempotency_key_makes_a_retry_count_once(client: TestClient, network
     assert stock[0]["quantity"] == 200
 
 
+def test_a_retried_hand_in_is_declared_once(client: TestClient, network: Network) -> None:
+    maker = bearer(network.maker) | {"Idempotency-Key": "hand-in-2020-04-03"}
+    body = {"item": "headband", "quantity": 12}
+    first = client.post(f"{API}/hand-ins", json=body, headers=maker)
+    retry = client.post(f"{API}/hand-ins", json=body, headers=maker)
+    assert first.status_code == retry.status_code == 201
+    assert first.json() == retry.json()
+    declared = client.get(f"{API}/hand-ins", headers=bearer(network.maker)).json()
+    assert [(h["item"], h["quantity"]) for h in declared] == [("headband", 12)]
+
+
 def test_a_failed_request_does_not_burn_its_idempotency_key(
     client: TestClient, network: Network
 ) -> None:

@@ -11,6 +11,7 @@ from dashboard import board_views, hub_views
 from dashboard.account import signed_in_api
 from dashboard.client import ApiError, show_api_error
 from dashboard.formatting import format_count
+from dashboard.forms import post_once
 from dashboard.i18n import choice_key, current_language, t
 
 REFRESH_SECONDS = 5
@@ -159,11 +160,11 @@ def hand_in_parts() -> None:
         note = st.text_input(t("field.note"), key="hand_in_note", max_chars=500)
         if st.form_submit_button(t("maker.hand_in.submit"), key="hand_in_submit", type="primary"):
             payload = {"item": item, "quantity": quantity, "note": note or None}
-            try:
-                declared = api.post("/hand-ins", payload)
-            except ApiError as error:
-                show_api_error(error, heading=t("hub.failed"))
+            outcome = post_once(api, "hand_in", "/hand-ins", payload)
+            if outcome.error is not None:
+                show_api_error(outcome.error, heading=t("hub.failed"))
             else:
+                declared = outcome.answer
                 st.success(
                     t(
                         "maker.hand_in.done",

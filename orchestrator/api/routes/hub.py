@@ -85,17 +85,23 @@ def declare_hand_in(
     maker_id: int | None = Query(
         default=None, ge=1, le=ROW_ID_MAX, description="Coordinator only: the maker handing in."
     ),
+    key: IdempotencyKey = None,
 ) -> HandInPublic:
     """A maker declares parts handed in to the hub; the coordinator's collection confirms."""
     if maker is None:
         if maker_id is None:
             raise InvalidRequest("As coordinator, say which maker hands the parts in (maker_id).")
         maker = accounts.get_maker(session=session, maker_id=maker_id)
-    declared = HandInPublic.model_validate(
-        production.declare_hand_in(session=session, maker=maker, hand_in=hand_in)
+    giver = maker
+    return commit_once(
+        session=session,
+        account=account,
+        key=key,
+        route=f"POST /hand-ins by maker {giver.id}",
+        body=hand_in,
+        act=lambda: production.declare_hand_in(session=session, maker=giver, hand_in=hand_in),
+        public=HandInPublic.model_validate,
     )
-    session.commit()
-    return declared
 
 
 @router.get("/hand-ins", response_model=list[HandInPublic])
