@@ -24,7 +24,6 @@ import argparse
 import contextlib
 import os
 import random
-import socket
 import statistics
 import subprocess
 import sys
@@ -40,6 +39,7 @@ import httpx
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
+from harness import free_port, stop_process, wait_until
 from orchestrator.core.security import hash_token
 from orchestrator.db import make_engine, migrate
 from orchestrator.services import accounts, catalogue
@@ -92,12 +92,6 @@ class Result:
     def ratio(self) -> float:
         """The board's render time against the baseline's."""
         return self.render_s / self.baseline_s
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 def seed_network(url: str, printers: int, jobs: int) -> str:
@@ -261,19 +255,17 @@ def running_service(url: str) -> Iterator[str]:
         stderr=subprocess.DEVNULL,
     )
     base = f"http://127.0.0.1:{port}"
+
+    def healthy() -> bool:
+        with contextlib.suppress(httpx.TransportError):
+            return httpx.get(f"{base}{API_PREFIX}/health", timeout=1).status_code == 200
+        return False
+
     try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(httpx.TransportError):
-                if httpx.get(f"{base}{API_PREFIX}/health", timeout=1).status_code == 200:
-                    break
-            time.sleep(0.1)
-        else:
-            raise RuntimeError(f"`makerline serve` did not answer on {base} within 60 s")
+        wait_until(healthy, 60, f"`makerline serve` on {base}", step=0.1)
         yield base
     finally:
-        process.terminate()
-        process.wait(timeout=20)
+        stop_process(process, timeout=20)
 
 
 def quiet_streamlit() -> None:

@@ -29,10 +29,7 @@ import json
 import logging
 import math
 import multiprocessing
-import os
-import shutil
 import signal
-import subprocess
 import tempfile
 import threading
 import time
@@ -49,6 +46,7 @@ import uvicorn
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlmodel import Session, select
 
+from harness import cpu_seconds, free_port, fresh_database, mosquitto, percentile, wait_until
 from orchestrator.api.app import create_app
 from orchestrator.core.config import Settings, load_settings
 from orchestrator.db import make_engine, migrate
@@ -106,120 +104,7 @@ class ModeResult:
     jobs_queued_at_start: int
 
     def percentile(self, share: float) -> float:
-        """Nearest rank; NaN without samples."""
-        if not self.latencies_ms:
-            return math.nan
-        ordered = sorted(self.latencies_ms)
-        return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
-
-
-# --- the broker -----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def port_open(port: int) -> bool:
-    import socket
-
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_until(condition: Any, timeout: float, what: str, step: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(step)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-@contextlib.contextmanager
-def mosquitto(workdir: Path, printers: int) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    port = free_port()
-    config = workdir / "mosquitto.conf"
-    config.write_text(
-        "\n".join(
-            [
-                f"listener {port} 127.0.0.1",
-                "allow_anonymous true",
-                "max_queued_messages 100000",
-                "max_connections -1",
-                "persistence false",
-                # Started as root, mosquitto would switch to its own user.
-                "user root",
-                f"log_dest file {workdir}/mosquitto.log",
-                "log_type error",
-                "log_type warning",
-            ]
-        )
-        + "\n"
-    )
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    # Its own session: Ctrl-C reaches this process only, which stops the children in order.
-    process = subprocess.Popen(
-        [binary, "-c", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until(lambda: port_open(port), 10, f"mosquitto on port {port}")
-        yield port, process
-    finally:
-        stop_process(process)
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """utime + stime of a live process, from /proc (Linux); 0 when it is gone."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-# --- the database ---------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def fresh_database(workdir: Path, server_url: str | None) -> Iterator[str]:
-    """A new SQLite file, or a throwaway database on the PostgreSQL server given."""
-    if server_url is None:
-        yield f"sqlite:///{workdir / 'makerline.db'}"
-        return
-    import psycopg
-
-    admin_url = server_url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"makerline_bench_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        return percentile(self.latencies_ms, share)
 
 
 def visors_needed(scenario: Scenario) -> int:
@@ -480,7 +365,7 @@ def simulate(settings: SimulationSettings) -> None:  # pragma: no cover - a chil
 def run_mode(mode: str, scenario: Scenario, workdir: Path, gcode_dir: Path) -> ModeResult:
     workdir.mkdir(parents=True)
     with (
-        mosquitto(workdir, scenario.printers) as (port, broker),
+        mosquitto(workdir, max_queued_messages=100_000) as (port, broker),
         fresh_database(workdir, scenario.database_url) as url,
     ):
         api_port = free_port()

@@ -44,7 +44,6 @@ import multiprocessing
 import os
 import random
 import secrets
-import shutil
 import signal
 import subprocess
 import sys
@@ -62,6 +61,16 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 from sqlmodel import Session, col, select
 
+from harness import (
+    cpu_seconds,
+    free_port,
+    fresh_database,
+    mosquitto,
+    percentile,
+    rss_mib,
+    stop_process,
+    wait_until,
+)
 from orchestrator.db import make_engine, migrate
 from orchestrator.services import accounts, catalogue, fleet
 from orchestrator.tables import AccountCreate, PrinterCreate, PrinterEvent, Role
@@ -125,97 +134,7 @@ def ratio(value: float, base: float) -> float:
     return value / base if base > 0 else math.nan
 
 
-def percentile(values: list[float], share: float) -> float:
-    """Nearest rank; NaN without values."""
-    if not values:
-        return math.nan
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))]
-
-
-# --- small helpers ----------------------------------------------------------------------
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
-def port_open(port: int) -> bool:
-    import socket
-
-    with socket.socket() as probe:
-        probe.settimeout(0.2)
-        return probe.connect_ex(("127.0.0.1", port)) == 0
-
-
-def wait_until(condition: Any, timeout: float, what: str, step: float = 0.05) -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = condition()
-        if result:
-            return result
-        time.sleep(step)
-    raise TimeoutError(f"timed out after {timeout:.0f} s waiting for {what}")
-
-
-def stop_process(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
-
-
-@contextlib.contextmanager
-def fresh_database(workdir: Path, server_url: str | None) -> Iterator[str]:
-    """A new SQLite file, or a throwaway database on the PostgreSQL server given."""
-    if server_url is None:
-        yield f"sqlite:///{workdir / 'makerline.db'}"
-        return
-    import psycopg
-
-    admin_url = server_url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"makerline_telemetry_{uuid.uuid4().hex[:10]}"
-    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as admin:
-        admin.execute(f'CREATE DATABASE "{name}"')
-    base = admin_url.rsplit("/", 1)[0].replace("postgresql://", "postgresql+psycopg://")
-    try:
-        yield f"{base}/{name}"
-    finally:
-        with psycopg.connect(admin_url, autocommit=True) as admin:
-            admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-
-
-# --- processes: CPU and memory from /proc -----------------------------------------------
-
-
-def cpu_seconds(pid: int | None) -> float:
-    """utime + stime of a live process, from /proc (Linux); 0 when it is gone."""
-    if pid is None:
-        return 0.0
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
-def rss_mib(pid: int | None) -> float:
-    if pid is None:
-        return 0.0
-    try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return 0.0
+# --- processes: CPU and memory ---------------------------------------------------------
 
 
 class Watch:
@@ -256,45 +175,6 @@ class Watch:
         for name, pid in self.pids.items():
             self.peak[name] = max(self.peak[name], rss_mib(pid))
         return self.peak
-
-
-# --- the broker -------------------------------------------------------------------------
-
-
-@contextlib.contextmanager
-def mosquitto(workdir: Path) -> Iterator[tuple[int, subprocess.Popen[bytes]]]:
-    port = free_port()
-    config = workdir / "mosquitto.conf"
-    config.write_text(
-        "\n".join(
-            [
-                f"listener {port} 127.0.0.1",
-                "allow_anonymous true",
-                # Mosquitto's default (1,000) drops QoS 1 messages to a subscriber that
-                # falls behind (DESIGN.md): raised, so that a slow bridge shows as lag.
-                "max_queued_messages 1000000",
-                "max_connections -1",
-                "persistence false",
-                "user root",
-                f"log_dest file {workdir}/mosquitto.log",
-                "log_type error",
-                "log_type warning",
-            ]
-        )
-        + "\n"
-    )
-    binary = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
-    process = subprocess.Popen(
-        [binary, "-c", str(config)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
-    try:
-        wait_until(lambda: port_open(port), 10, f"mosquitto on port {port}")
-        yield port, process
-    finally:
-        stop_process(process)
 
 
 # --- the database -----------------------------------------------------------------------
@@ -635,7 +515,7 @@ def run_size(scenario: Scenario, workdir: Path) -> Result:
     n = scenario.printers
     context = multiprocessing.get_context("spawn")
     with (
-        mosquitto(workdir) as (port, broker),
+        mosquitto(workdir, max_queued_messages=1_000_000) as (port, broker),
         fresh_database(workdir, scenario.database_url) as url,
     ):
         started = time.monotonic()

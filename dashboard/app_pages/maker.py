@@ -11,7 +11,7 @@ from dashboard import board_views, hub_views
 from dashboard.account import signed_in_api
 from dashboard.client import ApiError, show_api_error
 from dashboard.formatting import format_count
-from dashboard.forms import post_once
+from dashboard.forms import show_outcome, submit
 from dashboard.i18n import choice_key, current_language, t
 
 REFRESH_SECONDS = 5
@@ -147,6 +147,7 @@ def printers_and_jobs() -> None:
 
 def hand_in_parts() -> None:
     st.subheader(t("maker.hand_in"))
+    show_outcome("hand_in")
     with st.form("hand_in"):
         item = st.selectbox(
             t("field.item"),
@@ -159,20 +160,19 @@ def hand_in_parts() -> None:
         )
         note = st.text_input(t("field.note"), key="hand_in_note", max_chars=500)
         if st.form_submit_button(t("maker.hand_in.submit"), key="hand_in_submit", type="primary"):
-            payload = {"item": item, "quantity": quantity, "note": note or None}
-            outcome = post_once(api, "hand_in", "/hand-ins", payload)
-            if outcome.error is not None:
-                show_api_error(outcome.error, heading=t("hub.failed"))
-            else:
-                declared = outcome.answer
-                st.success(
-                    t(
-                        "maker.hand_in.done",
-                        id=declared["id"],
-                        quantity=format_count(declared["quantity"], language),
-                        item=hub_views.item_label(declared["item"], language).lower(),
-                    )
-                )
+            submit(
+                api,
+                "hand_in",
+                "/hand-ins",
+                {"item": item, "quantity": quantity, "note": note or None},
+                failure_heading=t("hub.failed"),
+                describe=lambda declared: t(
+                    "maker.hand_in.done",
+                    id=declared["id"],
+                    quantity=format_count(declared["quantity"], language),
+                    item=hub_views.item_label(declared["item"], language).lower(),
+                ),
+            )
     st.subheader(t("maker.hand_ins"))
     hand_ins = api.get_or_show_error("/hand-ins")
     if hand_ins is None:
