@@ -133,18 +133,25 @@ def maker_load(session: Session, since: datetime) -> dict[int, int]:
 
 
 def claim_queued(session: Session, limit: int, materials: set[str]) -> list[tuple[Job, Part]]:
-    """The first queued jobs the free printers could print (by material), locked for us."""
-    query = (
-        select(Job, Part)
-        .join(Part, col(Job.part_id) == Part.id)
-        .where(Job.status == JobStatus.QUEUED, col(Job.flagged).is_(False))
-        .where(col(Part.material).in_(sorted(materials)))
-        .order_by(*QUEUE_ORDER)
-        .limit(limit)
+    """The first `limit` queued jobs of each part the free printers could print (by
+    material), locked for us. Per part, so that a printer too small for the part at the
+    head of the queue still finds the work it can do further down."""
+    parts = session.exec(
+        select(Part).where(col(Part.material).in_(sorted(materials))).order_by(col(Part.id))
     )
-    if is_postgres(session):
-        query = query.with_for_update(skip_locked=True, of=Job)
-    return list(session.exec(query))
+    claimed = []
+    for part in parts:
+        query = (
+            select(Job)
+            .where(Job.part_id == part.id, Job.status == JobStatus.QUEUED)
+            .where(col(Job.flagged).is_(False))
+            .order_by(*QUEUE_ORDER)
+            .limit(limit)
+        )
+        if is_postgres(session):
+            query = query.with_for_update(skip_locked=True)
+        claimed += [(job, part) for job in session.exec(query)]
+    return claimed
 
 
 def failed_printers(session: Session, job_ids: list[int]) -> dict[int, frozenset[int]]:
@@ -181,13 +188,19 @@ def assign(
     }
     by_profile = {profile_of(p): p for p in printers.values()}
     part_by_key = {part.key: part for _job, part in claimed}
+    job_part = {id_of(job): part.key for job, part in claimed}
     avoid = failed_printers(session, [id_of(job) for job, _part in claimed])
 
-    def estimate(part_key: str, copies: int, profile: Profile) -> float | None:
+    def whole_plate(part_key: str, copies: int, profile: Profile) -> float | None:
         part = part_by_key[part_key]
         if plate_capacity(part, profile) < copies:
             return None
         return estimate_for(part, by_profile[profile], copies)
+
+    def part_of_plate(part_key: str, copies: int, profile: Profile) -> float | None:
+        part = part_by_key[part_key]
+        fits = min(plate_capacity(part, profile), copies)
+        return estimate_for(part, by_profile[profile], fits) if fits else None
 
     queued = [
         QueuedJob(
@@ -202,13 +215,28 @@ def assign(
         )
         for job, part in claimed
     ]
-    decisions = assign_jobs(queued, free, estimate, maker_load(session, moment - timedelta(days=1)))
+    load = maker_load(session, moment - timedelta(days=1))
+    decisions = assign_jobs(queued, free, whole_plate, load)
+    # Jobs are planned as plates of a reference bed: a printer with a smaller bed, still
+    # free, takes as many copies as it holds, and the rest of the job stays queued.
+    taken = {decision.job_id for decision in decisions}
+    busy = {decision.printer_id for decision in decisions}
+    still_free = [printer for printer in free if printer.printer_id not in busy]
+    if still_free:
+        for decision in decisions:
+            load[decision.maker_id] = load.get(decision.maker_id, 0) + 1
+        left = [job for job in queued if job.job_id not in taken]
+        decisions += assign_jobs(left, still_free, part_of_plate, load)
     jobs = {id_of(job): job for job, _part in claimed}
     made = []
     for decision in decisions:
         job, printer = jobs[decision.job_id], printers[decision.printer_id]
+        fits = plate_capacity(part_by_key[job_part[decision.job_id]], profile_of(printer))
         try:
             with session.begin_nested():
+                if fits < job.copies:
+                    session.add(split_off(job, job.copies - fits))
+                    job.copies = fits
                 job.status = JobStatus.ASSIGNED
                 job.printer_id = decision.printer_id
                 job.command_id = f"start-{job.id}-{job.attempts}"
@@ -230,6 +258,17 @@ def assign(
             continue
         made.append((job, printer, decision))
     return made
+
+
+def split_off(job: Job, copies: int) -> Job:
+    """A queued job for `copies` of `job`'s plate, in its place in the queue."""
+    return Job(
+        part_id=job.part_id,
+        copies=copies,
+        order_id=job.order_id,
+        needed_by=job.needed_by,
+        priority=job.priority,
+    )
 
 
 def start_command(settings: Settings, job: Job) -> CommandPayload:

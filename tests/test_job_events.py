@@ -13,6 +13,7 @@ from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
 from orchestrator.dispatch import (
+    assign,
     lose_jobs_of_offline_printers,
     lose_prints_forgotten,
     unacknowledged,
@@ -202,3 +203,42 @@ def test_a_printer_back_idle_without_its_print_loses_its_job_once_idle_long_enou
     assert lost_at(start + 2 * margin + timedelta(seconds=1)) == [job_id]
     assert state(engine, job_id) == (JobStatus.QUEUED, 0)
     assert lost_at(start + 3 * margin) == []  # lost once
+
+
+def test_a_small_printer_takes_what_its_bed_holds_from_further_down_the_queue(
+    engine: Engine, settings: Settings
+) -> None:
+    """A Prusa MINI's bed is too small for a headband, and holds 3 hooks where the planner
+    cut plates of 6 for a reference bed. With 150 headbands at the head of the queue (more
+    than one claim takes), it still gets 3 hooks, and the other 3 stay queued."""
+    today = datetime.now(UTC).date()
+    with Session(engine) as session:
+        maker_account = accounts.create_account(
+            session=session, account_in=AccountCreate(name="Inès", role=Role.MAKER)
+        )
+        maker = session.get(Maker, maker_account.maker_id)
+        assert maker is not None
+        mini = fleet.register_printer(
+            session=session,
+            maker=maker,
+            printer_in=PrinterCreate(name="MINI", bed_x_mm=180, bed_y_mm=180, bed_z_mm=180),
+        )
+        session.add(PrinterStatus(printer_id=mini.id, state="idle"))
+        part_id = {part.key: part.id or 0 for part in session.exec(select(Part))}
+        for _ in range(150):
+            session.add(Job(part_id=part_id["headband"], copies=1, needed_by=today))
+        later = today + timedelta(days=9)
+        hooks = Job(part_id=part_id["amicroche"], copies=6, needed_by=later, priority=2)
+        session.add(hooks)
+        session.commit()
+
+        made = assign(session, settings, {}, datetime.now(UTC), lambda *_: 600.0)
+        session.commit()
+
+        assert [(job.id, printer.id, job.copies) for job, printer, _ in made] == [
+            (hooks.id, mini.id, 3)
+        ]
+        rest = session.exec(
+            select(Job).where(Job.part_id == part_id["amicroche"], Job.status == "queued")
+        ).one()
+        assert (rest.copies, rest.needed_by, rest.priority) == (3, later, 2)
