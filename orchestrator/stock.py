@@ -31,9 +31,11 @@ class Entry:
 LOT_COLUMNS = ("job_id", "maker_id", "batch_id", "order_id", "material")
 
 
-def lots(session: Session, item: Item, stage: Stage, **scope: int | str | None) -> list[Lot]:
+def lots(
+    session: Session, item: Item, stage: Stage, **scope: int | str | frozenset[int] | None
+) -> list[Lot]:
     """The positive lots of one item at one stage, oldest first, optionally narrowed
-    to a maker, an order, a batch or a material."""
+    to a maker, an order, a batch (or any of a set of batches) or a material."""
     columns = [getattr(Movement, name) for name in LOT_COLUMNS]
     query = (
         select(*columns, func.sum(Movement.delta), func.min(Movement.id))  # type: ignore[call-overload]
@@ -43,7 +45,8 @@ def lots(session: Session, item: Item, stage: Stage, **scope: int | str | None) 
         .order_by(func.min(Movement.id))
     )
     for name, value in scope.items():
-        query = query.where(getattr(Movement, name) == value)
+        column = getattr(Movement, name)
+        query = query.where(column.in_(value) if isinstance(value, frozenset) else column == value)
     return [
         Lot(quantity=int(row[5]), **dict(zip(LOT_COLUMNS, row[:5], strict=True)))
         for row in session.exec(query)
@@ -131,7 +134,8 @@ def balance(session: Session, item: Item, stage: Stage, **scope: Any) -> int:
         Movement.item == item, Movement.stage == stage
     )
     for name, value in scope.items():
-        query = query.where(getattr(Movement, name) == value)
+        column = getattr(Movement, name)
+        query = query.where(column.in_(value) if isinstance(value, frozenset) else column == value)
     return int(session.exec(query).one())
 
 
@@ -171,5 +175,6 @@ def stock_balances(session: Session) -> list[StockBalance]:
 def movements_of(session: Session, **scope: Any) -> list[Movement]:
     query = select(Movement).order_by(col(Movement.id))
     for name, value in scope.items():
-        query = query.where(getattr(Movement, name) == value)
+        column = getattr(Movement, name)
+        query = query.where(column.in_(value) if isinstance(value, frozenset) else column == value)
     return list(session.exec(query))

@@ -297,3 +297,43 @@ def test_a_hook_batch_counts_its_hooks_once(client: TestClient, network: Network
     assert balances[("amicroche", "disinfected")] == 5
     trace = get(client, network.coordinator, f"/batches/{batch.json()['id']}/trace").json()
     assert sum(line["quantity"] for line in trace["parts"]) == 5
+
+
+def test_an_order_is_packed_with_the_product_it_asks_for(
+    client: TestClient, network: Network
+) -> None:
+    """Plain and reinforced visors are both visors in stock: a centre that ordered
+    reinforced ones gets only visors from reinforced batches, even when plain ones are
+    older."""
+    printer = printer_for(client, network.maker)
+    printed(client, network, printer, "headband", 5)
+    printed(client, network, printer, "reinforcement", 2)
+    donate(client, network, "film_sheet", 5)
+    donate(client, network, "elastic", 5)
+    for item, quantity in (("headband", 5), ("reinforcement", 2)):
+        post(
+            client,
+            network.coordinator,
+            "/collections",
+            {"maker_id": network.maker_id, "item": item, "quantity": quantity},
+        )
+        post(client, network.coordinator, "/qc", {"item": item, "passed": quantity})
+    batches = {}
+    for product, quantity in (("visor", 3), ("visor-reinforced", 2)):
+        batch = post(
+            client, network.coordinator, "/batches", {"product_key": product, "quantity": quantity}
+        ).json()
+        post(client, network.coordinator, f"/batches/{batch['id']}/disinfection", {"method": "uv"})
+        batches[product] = batch["id"]
+    reinforced = order(client, network.centre, "visor-reinforced", 3)
+
+    too_many = post(
+        client, network.coordinator, "/packings", {"order_id": reinforced, "quantity": 3}
+    )
+    packed = post(client, network.coordinator, "/packings", {"order_id": reinforced, "quantity": 2})
+
+    assert too_many.status_code == 409
+    assert "from batches of visor-reinforced" in too_many.json()["detail"]
+    assert packed.status_code == 201, packed.text
+    arriving = [m for m in packed.json()["movements"] if m["stage"] == "packed"]
+    assert {m["batch_id"] for m in arriving} == {batches["visor-reinforced"]}

@@ -233,7 +233,14 @@ def pack_for_order(*, session: Session, packing: PackingCreate, actor: Account) 
     entry = Entry("packing", actor.id, ref=f"order:{order.id}")
     # Two packings for one order must not both see room for themselves.
     lock_names(session, [f"order-goods:{order.id}"])
-    (taken,) = reserve(session, [Need(item, Stage.DISINFECTED, packing.quantity)])
+    # Visors and reinforced visors are both visors: pack the product ordered.
+    batches = frozenset(session.exec(select(Batch.id).where(Batch.product_id == product.id)))
+    (taken,) = reserve(
+        session,
+        [Need(item, Stage.DISINFECTED, packing.quantity)],
+        f" from batches of {product.key}",
+        batch_id=batches,
+    )
     already = balance(session, item, Stage.PACKED, order_id=order.id) + balance(
         session, item, Stage.DELIVERED, order_id=order.id
     )
