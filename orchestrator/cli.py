@@ -13,10 +13,9 @@ from orchestrator.core.config import SettingsError, get_settings, load_settings
 from printers.cli import register as register_printer_commands
 
 
-def prepare_database(*, demo: bool) -> list[object]:
-    """Migrate, seed the catalogue and the first coordinator, and the demo if asked."""
+def prepare_database() -> None:
+    """Migrate, and seed the catalogue and the first coordinator."""
     from orchestrator.db import make_engine, migrate, session_scope
-    from orchestrator.demo_data import seed_demo
     from orchestrator.services import accounts, catalogue
 
     settings = get_settings()
@@ -28,10 +27,8 @@ def prepare_database(*, demo: bool) -> list[object]:
             accounts.ensure_coordinator(
                 session=session, name="Coordinator", token=settings.coordinator_token
             )
-        seeded: list[object] = list(seed_demo(session=session, settings=settings)) if demo else []
         session.commit()
     engine.dispose()
-    return seeded
 
 
 def serve(args: argparse.Namespace) -> None:
@@ -40,18 +37,16 @@ def serve(args: argparse.Namespace) -> None:
     from orchestrator.api.app import create_app
 
     settings = get_settings()
-    seeded = prepare_database(demo=args.demo)
+    prepare_database()
     host, port = args.host or settings.host, args.port or settings.port
     print(
         f"makerline API on http://{host}:{port}/docs  (database: {settings.effective_database_url})"
     )
-    for account in seeded:
-        print(f"  {account.role:<14} {account.name:<34} token: {account.token}")  # type: ignore[attr-defined]
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 def migrate_only(_args: argparse.Namespace) -> None:
-    prepare_database(demo=False)
+    prepare_database()
     print("database is up to date")
 
 
@@ -60,7 +55,7 @@ def orchestrate(args: argparse.Namespace) -> None:
     from orchestrator.process import Orchestrator
 
     settings = get_settings()
-    prepare_database(demo=False)
+    prepare_database()
     engine = make_engine(settings.effective_database_url)
     Orchestrator(
         settings=settings, engine=engine, name=args.name, share_group=args.share_group
@@ -93,6 +88,31 @@ def board(args: argparse.Namespace) -> None:
     os.execve(sys.executable, command, os.environ | {"MAKERLINE_API_URL": api_url})
 
 
+def demo(args: argparse.Namespace) -> int:
+    logging.getLogger().setLevel(logging.WARNING)  # the demo's own lines, not its imports'
+    from orchestrator.demo import DemoOptions, run_demo
+
+    settings = get_settings()
+    return run_demo(
+        DemoOptions(
+            data_dir=args.data_dir,
+            host=settings.host,
+            api_port=args.api_port or settings.port,
+            board_port=args.board_port or settings.board_port,
+            octoprint=args.octoprint,
+            speed=args.speed,
+            keep=args.keep,
+            hub_every=args.hub_every,
+        )
+    )
+
+
+def broker(args: argparse.Namespace) -> None:
+    from orchestrator.link.embedded_broker import run_broker
+
+    run_broker(args.host, args.port)
+
+
 def broker_files(args: argparse.Namespace) -> None:
     from orchestrator.db import make_engine, session_scope
     from orchestrator.link.broker_files import write_broker_files
@@ -107,6 +127,20 @@ def broker_files(args: argparse.Namespace) -> None:
     )
 
 
+def _count(text: str) -> int:
+    value = int(text)
+    if not 0 <= value <= 8:
+        raise argparse.ArgumentTypeError("must be between 0 and 8")
+    return value
+
+
+def _speed(text: str) -> float:
+    value = float(text)
+    if not 1 <= value <= 10_000:
+        raise argparse.ArgumentTypeError("must be between 1 and 10000")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="makerline",
@@ -117,10 +151,55 @@ def build_parser() -> argparse.ArgumentParser:
     serve_parser = commands.add_parser("serve", help="run the REST API (migrates on start)")
     serve_parser.add_argument("--host", help="address to listen on (default: MAKERLINE_HOST)")
     serve_parser.add_argument("--port", type=int, help="port (default: MAKERLINE_PORT)")
-    serve_parser.add_argument(
-        "--demo", action="store_true", help="seed a demo network and print its tokens"
-    )
     serve_parser.set_defaults(func=serve)
+
+    demo_parser = commands.add_parser(
+        "demo",
+        help="run everything on this machine: broker, API, orchestrator, simulated printers "
+        "and the board, on a seeded demo network",
+    )
+    demo_parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=Path("data/demo"),
+        help="the demo's own SQLite database, logs and caches (default: data/demo)",
+    )
+    demo_parser.add_argument("--api-port", type=int, help="default: MAKERLINE_PORT")
+    demo_parser.add_argument("--board-port", type=int, help="default: MAKERLINE_BOARD_PORT")
+    demo_parser.add_argument(
+        "--octoprint",
+        type=_count,
+        default=0,
+        metavar="K",
+        help="also run K real OctoPrint servers with their Virtual Printer, an agent each",
+    )
+    demo_parser.add_argument(
+        "--speed",
+        type=_speed,
+        default=600.0,
+        help="simulated printers print this many times faster than real (default: 600)",
+    )
+    demo_parser.add_argument(
+        "--keep",
+        action="store_true",
+        help="carry on from the last demo's database instead of starting afresh",
+    )
+    demo_parser.add_argument(
+        "--hub-every",
+        type=float,
+        default=20.0,
+        metavar="SECONDS",
+        help="the hub's volunteers collect, check, assemble, disinfect, pack and deliver "
+        "this often (default: 20); 0 leaves that work to you, on the hub page",
+    )
+    demo_parser.set_defaults(func=demo)
+
+    broker_parser = commands.add_parser(
+        "broker", help="an embedded MQTT broker (amqtt) for one machine; use Mosquitto to go live"
+    )
+    broker_parser.add_argument("--host", default="127.0.0.1", help="default: 127.0.0.1")
+    broker_parser.add_argument("--port", type=int, default=1883, help="default: 1883")
+    broker_parser.set_defaults(func=broker)
 
     migrate_parser = commands.add_parser("migrate", help="apply database migrations and exit")
     migrate_parser.set_defaults(func=migrate_only)

@@ -1,5 +1,10 @@
-"""Demo data: a small fab-lab network, with tokens derived from the secret so that the
-same demo database always answers to the same printed tokens."""
+"""The demo network, modelled on the Maison pour Tous fab-lab in Abbeville in spring 2020:
+15 makers around the Somme bay with 25 printers of several bed sizes and materials, four
+health centres ordering visors and hooks, and donations of film, elastic and filament.
+
+Tokens derive from the secret, so the same demo database always answers to the same
+printed tokens; seeding twice changes nothing.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +13,7 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
 from orchestrator.core.security import TOKEN_PREFIX
@@ -20,15 +25,95 @@ from orchestrator.tables import (
     Item,
     Maker,
     OrderCreate,
+    Printer,
     PrinterCreate,
     Role,
     Urgency,
+    id_of,
 )
 
 
-def demo_token(settings: Settings, name: str) -> str:
-    digest = hmac.new(settings.secret.encode(), f"demo:{name}".encode(), hashlib.sha256)
-    return TOKEN_PREFIX + "demo_" + digest.hexdigest()[:32]
+@dataclass(frozen=True)
+class PrinterModel:
+    name: str
+    bed_mm: tuple[float, float, float]
+    nozzle_mm: float = 0.4
+
+
+MK3S = PrinterModel("Prusa i3 MK3S", (250, 210, 210))
+MINI = PrinterModel("Prusa MINI", (180, 180, 180))
+ENDER3 = PrinterModel("Creality Ender 3", (220, 220, 250))
+CR10 = PrinterModel("Creality CR-10", (300, 300, 400))
+I3_MEGA = PrinterModel("Anycubic i3 Mega", (210, 210, 205))
+ULTIMAKER = PrinterModel("Ultimaker 2+", (223, 223, 205), nozzle_mm=0.6)
+
+
+@dataclass(frozen=True)
+class DemoMaker:
+    name: str
+    city: str
+    printers: tuple[tuple[PrinterModel, str], ...]  # (model, material loaded)
+
+
+# The reference parts print in PETG: the college's printer loaded with PLA stays idle, as
+# the scheduler leaves a printer whose material does not match.
+MAKERS = (
+    DemoMaker("Camille Lefebvre", "Abbeville", ((MK3S, "PETG"), (MK3S, "PETG"), (MINI, "PETG"))),
+    DemoMaker("Julien Caron", "Amiens", ((ENDER3, "PETG"), (ENDER3, "PETG"))),
+    DemoMaker("Sophie Delattre", "Saint-Valery-sur-Somme", ((CR10, "PETG"), (MINI, "PETG"))),
+    DemoMaker("Thomas Vasseur", "Le Crotoy", ((MK3S, "PETG"), (MINI, "PETG"))),
+    DemoMaker("Léa Dumont", "Rue", ((I3_MEGA, "PETG"),)),
+    DemoMaker("Nicolas Leroy", "Friville-Escarbotin", ((ENDER3, "PETG"), (ENDER3, "PETG"))),
+    DemoMaker("Manon Carpentier", "Abbeville", ((ULTIMAKER, "PETG"),)),
+    DemoMaker("Hugo Boulanger", "Pont-Remy", ((MK3S, "PETG"),)),
+    DemoMaker("Chloé Delahaye", "Hallencourt", ((MINI, "PETG"), (I3_MEGA, "PETG"))),
+    DemoMaker("Antoine Morel", "Gamaches", ((CR10, "PETG"),)),
+    DemoMaker("Emma Fournier", "Cayeux-sur-Mer", ((ENDER3, "PETG"), (MK3S, "PETG"))),
+    DemoMaker("Lucas Lemaire", "Crécy-en-Ponthieu", ((MK3S, "PETG"), (ENDER3, "PETG"))),
+    DemoMaker("Inès Petit", "Long", ((MINI, "PETG"),)),
+    DemoMaker("Collège Millevoye", "Abbeville", ((ULTIMAKER, "PETG"), (ULTIMAKER, "PLA"))),
+    DemoMaker("Fab-lab Maison pour Tous", "Abbeville", ((MK3S, "PETG"),)),
+)
+
+
+@dataclass(frozen=True)
+class DemoCentre:
+    name: str
+    address: str
+    orders: tuple[tuple[str, int, int, Urgency], ...]  # (product, quantity, days, urgency)
+
+
+CENTRES = (
+    DemoCentre(
+        "Centre hospitalier d'Abbeville",
+        "43 rue de l'Isle, 80100 Abbeville",
+        (("visor", 300, 5, Urgency.CRITICAL), ("amicroche", 200, 10, Urgency.NORMAL)),
+    ),
+    DemoCentre(
+        "EHPAD Les Jardins de la Somme",
+        "12 chemin des Prés, 80100 Abbeville",
+        (("visor", 120, 7, Urgency.HIGH), ("amicroche", 80, 14, Urgency.NORMAL)),
+    ),
+    DemoCentre(
+        "Maison de santé de Rue",
+        "2 place Anatole Gosselin, 80120 Rue",
+        (("visor-reinforced", 60, 10, Urgency.NORMAL),),
+    ),
+    DemoCentre(
+        "SSIAD du Vimeu",
+        "8 rue Jean Jaurès, 80130 Friville-Escarbotin",
+        (("visor", 80, 12, Urgency.NORMAL), ("amicroche", 100, 21, Urgency.NORMAL)),
+    ),
+)
+
+DONATIONS: tuple[tuple[str, Item, int, str | None], ...] = (
+    ("Papeterie Picarde", Item.FILM_SHEET, 500, None),
+    ("Mercerie du Vimeu", Item.ELASTIC, 600, None),
+    ("Club 3D Somme", Item.FILAMENT_G, 20_000, "PETG"),
+    ("Lycée Boucher de Perthes", Item.FILAMENT_G, 8_000, "PLA"),
+)
+
+COORDINATOR_NAME = "Coordination — Fab-lab Maison pour Tous"
 
 
 @dataclass(frozen=True)
@@ -38,74 +123,141 @@ class DemoAccount:
     token: str
 
 
-MAKERS = [
-    (
-        "Camille (Abbeville)",
-        "Abbeville",
-        [("Prusa MK3S", 250, 210, 210), ("Ender 3", 220, 220, 250)],
-    ),
-    ("Julien (Amiens)", "Amiens", [("Prusa MINI", 180, 180, 180)]),
-    ("Sophie (Saint-Valery)", "Saint-Valery-sur-Somme", [("Creality CR-10", 300, 300, 400)]),
-]
-CENTRES = [
-    ("Centre hospitalier d'Abbeville", "43 rue de l'Isle, 80100 Abbeville"),
-    ("EHPAD Les Jardins", "12 chemin des Prés, 80100 Abbeville"),
-]
+@dataclass(frozen=True)
+class DemoPrinter:
+    id: int
+    name: str
+    token: str
 
 
-def seed_demo(*, session: Session, settings: Settings) -> list[DemoAccount]:
-    """Seed the demo network once; return its accounts and tokens every time."""
+@dataclass(frozen=True)
+class DemoNetwork:
+    accounts: list[DemoAccount]
+    printers: list[DemoPrinter]
+
+    def first(self, role: Role) -> DemoAccount:
+        return next(account for account in self.accounts if account.role == role)
+
+
+def demo_token(settings: Settings, name: str) -> str:
+    digest = hmac.new(settings.secret.encode(), f"demo:{name}".encode(), hashlib.sha256)
+    return TOKEN_PREFIX + "demo_" + digest.hexdigest()[:32]
+
+
+def printer_name(maker: DemoMaker, model: PrinterModel, number: int) -> str:
+    return f"{model.name} n°{number} — {maker.name}"
+
+
+def demo_accounts(settings: Settings) -> list[DemoAccount]:
+    coordinator = DemoAccount(
+        Role.COORDINATOR, COORDINATOR_NAME, demo_token(settings, "coordinator")
+    )
+    centres = [
+        DemoAccount(Role.HEALTH_CENTRE, centre.name, demo_token(settings, f"centre:{centre.name}"))
+        for centre in CENTRES
+    ]
+    makers = [
+        DemoAccount(Role.MAKER, maker.name, demo_token(settings, f"maker:{maker.name}"))
+        for maker in MAKERS
+    ]
+    return [coordinator, *centres, *makers]
+
+
+def seed_demo(*, session: Session, settings: Settings) -> DemoNetwork:
+    """Seed the demo network once; return its accounts and printers, tokens included,
+    every time."""
     catalogue.seed_catalogue(session=session)
-    already = session.exec(select(Maker)).first() is not None
-    seeded = [
-        DemoAccount(
-            Role.COORDINATOR, "Fab-lab Maison pour Tous", demo_token(settings, "coordinator")
-        )
-    ]
-    seeded += [
-        DemoAccount(Role.MAKER, name, demo_token(settings, f"maker:{name}"))
-        for name, _, _ in MAKERS
-    ]
-    seeded += [
-        DemoAccount(Role.HEALTH_CENTRE, name, demo_token(settings, f"centre:{name}"))
-        for name, _ in CENTRES
-    ]
-    if already:
-        return seeded
-    tokens = iter(seeded)
-    coordinator_seed = next(tokens)
+    seeded = demo_accounts(settings)
+    if session.exec(select(Maker)).first() is None:
+        _seed(session, settings, {account.name: account.token for account in seeded})
+    names = {
+        printer_name(maker, model, number): f"printer:{maker.name}:{number}"
+        for maker in MAKERS
+        for number, (model, _material) in enumerate(maker.printers, start=1)
+    }
+    printers = session.exec(
+        select(Printer).where(col(Printer.name).in_(names)).order_by(col(Printer.id))
+    )
+    return DemoNetwork(
+        accounts=seeded,
+        printers=[
+            DemoPrinter(id_of(printer), printer.name, demo_token(settings, names[printer.name]))
+            for printer in printers
+        ],
+    )
+
+
+VIRTUAL_OCTOPRINT = PrinterModel("OctoPrint (imprimante virtuelle)", (200, 200, 200))
+
+
+def ensure_octoprint_printers(
+    *, session: Session, settings: Settings, count: int
+) -> list[DemoPrinter]:
+    """The fab-lab's printers driven by a real OctoPrint and its Virtual Printer, each with
+    an agent: found by name, registered when missing."""
+    fablab = MAKERS[-1]
+    account = session.exec(select(Account).where(Account.name == fablab.name)).one()
+    maker = session.exec(select(Maker).where(Maker.account_id == account.id)).one()
+    printers = []
+    for number in range(1, count + 1):
+        name = printer_name(fablab, VIRTUAL_OCTOPRINT, number)
+        token = demo_token(settings, f"octoprint:{number}")
+        printer = session.exec(select(Printer).where(Printer.name == name)).first()
+        if printer is None:
+            x, y, z = VIRTUAL_OCTOPRINT.bed_mm
+            created = fleet.register_printer(
+                session=session,
+                maker=maker,
+                printer_in=PrinterCreate(name=name, bed_x_mm=x, bed_y_mm=y, bed_z_mm=z),
+                token=token,
+            )
+            printers.append(DemoPrinter(created.id, name, token))
+        else:
+            printers.append(DemoPrinter(id_of(printer), name, token))
+    return printers
+
+
+def _seed(session: Session, settings: Settings, tokens: dict[str, str]) -> None:
     accounts.ensure_coordinator(
-        session=session, name=coordinator_seed.name, token=coordinator_seed.token
+        session=session, name=COORDINATOR_NAME, token=tokens[COORDINATOR_NAME]
     )
     coordinator = session.exec(select(Account).where(Account.role == Role.COORDINATOR)).one()
-    for (name, city, printers), seed in zip(MAKERS, tokens, strict=False):
+    for maker_seed in MAKERS:
         created = accounts.create_account(
             session=session,
-            account_in=AccountCreate(name=name, role=Role.MAKER),
-            token=seed.token,
-            city=city,
+            account_in=AccountCreate(name=maker_seed.name, role=Role.MAKER),
+            token=tokens[maker_seed.name],
+            city=maker_seed.city,
         )
         maker = session.get(Maker, created.maker_id)
         assert maker is not None
-        for model, x, y, z in printers:
+        for number, (model, loaded) in enumerate(maker_seed.printers, start=1):
+            x, y, z = model.bed_mm
             fleet.register_printer(
                 session=session,
                 maker=maker,
-                printer_in=PrinterCreate(name=model, bed_x_mm=x, bed_y_mm=y, bed_z_mm=z),
+                printer_in=PrinterCreate(
+                    name=printer_name(maker_seed, model, number),
+                    bed_x_mm=x,
+                    bed_y_mm=y,
+                    bed_z_mm=z,
+                    nozzle_mm=model.nozzle_mm,
+                    material=loaded,
+                ),
+                token=demo_token(settings, f"printer:{maker_seed.name}:{number}"),
             )
     today = datetime.now(UTC).date()
-    for index, ((name, address), seed) in enumerate(zip(CENTRES, tokens, strict=False)):
+    for centre_seed in CENTRES:
         created = accounts.create_account(
             session=session,
-            account_in=AccountCreate(name=name, role=Role.HEALTH_CENTRE, address=address),
-            token=seed.token,
+            account_in=AccountCreate(
+                name=centre_seed.name, role=Role.HEALTH_CENTRE, address=centre_seed.address
+            ),
+            token=tokens[centre_seed.name],
         )
         centre = session.get(Account, created.id)
         assert centre is not None
-        for product_key, quantity, days, urgency in (
-            ("visor", 120 - 40 * index, 7 + index, Urgency.HIGH),
-            ("amicroche", 50, 14, Urgency.NORMAL),
-        ):
+        for product_key, quantity, days, urgency in centre_seed.orders:
             orders.place_order(
                 session=session,
                 centre=centre,
@@ -115,14 +267,10 @@ def seed_demo(*, session: Session, settings: Settings) -> list[DemoAccount]:
                     quantity=quantity,
                     needed_by=today + timedelta(days=days),
                     urgency=urgency,
-                    delivery_address=address,
+                    delivery_address=centre_seed.address,
                 ),
             )
-    for donor, item, quantity, material in (
-        ("Papeterie Picarde", Item.FILM_SHEET, 300, None),
-        ("Mercerie du Vimeu", Item.ELASTIC, 250, None),
-        ("Club 3D Somme", Item.FILAMENT_G, 5000, "PETG"),
-    ):
+    for donor, item, quantity, material in DONATIONS:
         production.record_donation(
             session=session,
             actor=coordinator,
@@ -130,4 +278,3 @@ def seed_demo(*, session: Session, settings: Settings) -> list[DemoAccount]:
                 donor=donor, item=item, quantity=quantity, material=material
             ),
         )
-    return seeded

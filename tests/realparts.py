@@ -27,30 +27,14 @@ import pytest
 import requests
 from paho.mqtt.enums import CallbackAPIVersion
 
+from printers import virtual_octoprint
 from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 VENV_BIN = Path(sys.executable).parent
 MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
 OCTOPRINT_API_KEY = "MAKERLINETESTKEY0123456789ABCDEF"
-OCTOPRINT_USER = "maker"
 OCTOPRINT_PASSWORD = "maker-test-password"
-
-# Plugins that call the internet or are not needed headless (DESIGN.md, measured facts).
-OCTOPRINT_DISABLED_PLUGINS = [
-    "announcements",
-    "tracking",
-    "softwareupdate",
-    "pluginmanager",
-    "errortracking",
-    "discovery",
-    "achievements",
-    "backup",
-    "health_check",
-    "firmware_check",
-    "file_check",
-    "pi_support",
-]
 
 
 def wait_for(condition: Callable[[], Any], timeout: float, what: str, step: float = 0.1) -> Any:
@@ -340,62 +324,12 @@ class OctoPrintServer:
         self.wait_operational()
 
 
-def write_octoprint_config(basedir: Path) -> None:
-    basedir.mkdir(parents=True, exist_ok=True)
-    disabled = "\n".join(f"  - {name}" for name in OCTOPRINT_DISABLED_PLUGINS)
-    (basedir / "config.yaml").write_text(
-        "server:\n"
-        "  firstRun: false\n"
-        "  onlineCheck:\n"
-        "    enabled: false\n"
-        "  pluginBlacklist:\n"
-        "    enabled: false\n"
-        "serial:\n"
-        "  port: VIRTUAL\n"
-        "  baudrate: 0\n"
-        "  autoconnect: true\n"
-        "plugins:\n"
-        "  _disabled:\n"
-        f"{disabled}\n"
-        "  virtual_printer:\n"
-        "    enabled: true\n"
-    )
-
-
 def start_octoprint(basedir: Path) -> OctoPrintServer:
-    octoprint = str(VENV_BIN / "octoprint")
-    write_octoprint_config(basedir)
-    subprocess.run(
-        [
-            octoprint,
-            "--basedir",
-            str(basedir),
-            "user",
-            "add",
-            OCTOPRINT_USER,
-            "--password",
-            OCTOPRINT_PASSWORD,
-            "--admin",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    users = basedir / "users.yaml"
-    users.write_text(users.read_text().replace("apikey: null", f"apikey: {OCTOPRINT_API_KEY}"))
+    virtual_octoprint.prepare(basedir, api_key=OCTOPRINT_API_KEY, password=OCTOPRINT_PASSWORD)
     port = free_port()
     log = open(basedir / "serve.log", "wb")  # noqa: SIM115 - closed with the process
     process = subprocess.Popen(
-        [
-            octoprint,
-            "--basedir",
-            str(basedir),
-            "serve",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--iknowwhatimdoing",
-        ],
+        virtual_octoprint.serve_command(basedir, host="127.0.0.1", port=port),
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -403,21 +337,7 @@ def start_octoprint(basedir: Path) -> OctoPrintServer:
 
 
 def wait_octoprint_ready(server: OctoPrintServer, timeout: float = 60) -> None:
-    def answers() -> bool:
-        try:
-            return (
-                requests.get(
-                    f"{server.url}/api/version",
-                    headers={"X-Api-Key": server.api_key},
-                    timeout=1,
-                ).status_code
-                == 200
-            )
-        except requests.RequestException:
-            return False
-
-    wait_for(answers, timeout, "OctoPrint /api/version", 0.2)
-    server.wait_operational(timeout)
+    virtual_octoprint.wait_ready(server.url, server.api_key, timeout)
 
 
 @contextmanager

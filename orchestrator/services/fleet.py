@@ -27,9 +27,10 @@ from printers.broker_auth import mosquitto_password_hash, printer_username
 
 
 def register_printer(
-    *, session: Session, maker: Maker, printer_in: PrinterCreate
+    *, session: Session, maker: Maker, printer_in: PrinterCreate, token: str | None = None
 ) -> PrinterWithCredentials:
-    token = new_token()
+    """Register a printer with a new token (or `token`, for the demo's fixed tokens)."""
+    token = token or new_token()
     printer = Printer(
         **printer_in.model_dump(),
         maker_id=id_of(maker),
