@@ -41,7 +41,7 @@ from orchestrator.demo_hub import HubVolunteers
 from orchestrator.parts.slicing import SLICER_EXECUTABLE, SlicerMissing
 from orchestrator.tables import Role
 from printers import virtual_octoprint
-from printers.agent_config import broker_address
+from printers.agent_config import broker_address, write_agent_config
 from printers.topics import service_status_topic
 
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
@@ -413,18 +413,18 @@ class Demo:
     def start_agents(self, octoprints: list[tuple[DemoPrinter, Child, str, str]]) -> None:
         for printer, server, url, api_key in octoprints:
             self.wait(server, partial(virtual_octoprint.is_ready, url, api_key))
-            state_dir = self.options.data_dir / f"agent-{printer.id}"
             config = self.options.data_dir / f"agent-{printer.id}.toml"
-            values = {
-                "printer_id": str(printer.id),
-                "printer_token": printer.token,
-                "broker_url": self.settings().mqtt_url,
-                "octoprint_url": url,
-                "octoprint_api_key": api_key,
-                "state_dir": str(state_dir),
-            }
-            config.write_text("".join(f"{key} = {json.dumps(v)}\n" for key, v in values.items()))
-            config.chmod(0o600)
+            write_agent_config(
+                config,
+                {
+                    "printer_id": str(printer.id),
+                    "printer_token": printer.token,
+                    "broker_url": self.settings().mqtt_url,
+                    "octoprint_url": url,
+                    "octoprint_api_key": api_key,
+                    "state_dir": str(self.options.data_dir / f"agent-{printer.id}"),
+                },
+            )
             agent = Child(
                 f"agent-{printer.id}",
                 [*self.makerline, "agent", "--config", str(config)],

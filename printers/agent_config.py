@@ -6,6 +6,7 @@ who mistypes the broker URL reads what is wrong rather than a traceback.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -141,6 +142,17 @@ def broker_address(
         username=username,
         password=password,
     )
+
+
+def write_agent_config(path: Path, values: dict[str, str]) -> None:
+    """Write an agent's TOML file, readable by its owner only: it holds the printer's
+    token and OctoPrint's API key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    partial = path.with_name(path.name + ".partial")
+    # TOML basic strings are JSON strings.
+    partial.write_text("".join(f"{key} = {json.dumps(value)}\n" for key, value in values.items()))
+    partial.chmod(0o600)
+    partial.replace(path)
 
 
 def load_agent_settings(config_file: Path | None = None, **overrides: Any) -> AgentSettings:

@@ -25,6 +25,7 @@ from printers.agent_control import ControlError, send_control_request
 def register(subparsers: argparse._SubParsersAction) -> None:
     _register_agent(subparsers)
     _register_simulate(subparsers)
+    _register_virtual_octoprint(subparsers)
 
 
 def _config_arguments(parser: argparse.ArgumentParser, default: object) -> None:
@@ -68,6 +69,41 @@ def _register_agent(subparsers: argparse._SubParsersAction) -> None:
     status = actions.add_parser("status", help="ask the running agent for its printer's state")
     _config_arguments(status, argparse.SUPPRESS)
     status.set_defaults(func=_agent_request, verb="status")
+    _register_enrol(actions)
+
+
+def _register_enrol(actions: argparse._SubParsersAction) -> None:
+    from printers.enrol import parse_bed
+
+    enrol = actions.add_parser(
+        "enrol",
+        help="register this printer with the service and write the agent's config file",
+        description="Register the printer (as the maker whose token is given, or signing "
+        "a new maker up) and write the agent's TOML file with its id and token. Does "
+        "nothing if the file already exists.",
+    )
+    enrol.add_argument(
+        "--api-url", required=True, help="the service, e.g. https://makerline.example.org"
+    )
+    who = enrol.add_mutually_exclusive_group(required=True)
+    who.add_argument("--token", help="the maker's token, from sign-up")
+    who.add_argument("--signup", metavar="NAME", help="sign a new maker up under this name")
+    enrol.add_argument("--invite-code", help="the fab-lab's invite code, if sign-up needs one")
+    enrol.add_argument("--name", required=True, help="the printer's name, e.g. 'Prusa MK3S'")
+    enrol.add_argument("--bed", type=parse_bed, required=True, help="bed size XxYxZ in mm")
+    enrol.add_argument("--nozzle", type=float, default=0.4, help="nozzle diameter in mm")
+    enrol.add_argument("--material", default="PETG", help="filament loaded (default: PETG)")
+    enrol.add_argument(
+        "--hours", default="00:00-24:00", help="when it may print, local time HH:MM-HH:MM"
+    )
+    enrol.add_argument("--broker-url", required=True, help="mqtt(s)://host:port of the broker")
+    enrol.add_argument("--octoprint-url", default="http://127.0.0.1:5000")
+    enrol.add_argument("--octoprint-api-key", required=True, help="OctoPrint → Application keys")
+    enrol.add_argument("--config", type=Path, required=True, help="the agent TOML file to write")
+    enrol.add_argument(
+        "--state-dir", type=Path, help="the agent's state folder (default: beside --config)"
+    )
+    enrol.set_defaults(func=_enrol)
 
 
 def _register_simulate(subparsers: argparse._SubParsersAction) -> None:
@@ -81,6 +117,83 @@ def _register_simulate(subparsers: argparse._SubParsersAction) -> None:
     )
     add_simulator_arguments(simulate)
     simulate.set_defaults(func=_run_simulator)
+
+
+def _register_virtual_octoprint(subparsers: argparse._SubParsersAction) -> None:
+    octoprint = subparsers.add_parser(
+        "virtual-octoprint",
+        help="run OctoPrint with its Virtual Printer, headless, to try the agent without a printer",
+        description="Set OctoPrint up offline (no wizard, no online checks) with an admin "
+        "user whose API key is OCTOPRINT_API_KEY, then serve it.",
+    )
+    octoprint.add_argument("--basedir", type=Path, required=True, help="OctoPrint's folder")
+    octoprint.add_argument("--host", default="127.0.0.1")
+    octoprint.add_argument("--port", type=int, default=5000)
+    octoprint.set_defaults(func=_virtual_octoprint)
+
+
+def _enrol(args: argparse.Namespace) -> int:
+    import httpx
+
+    from printers.enrol import EnrolError, Enrolment, enrol
+
+    x, y, z = args.bed
+    enrolment = Enrolment(
+        api_url=args.api_url.rstrip("/"),
+        printer={
+            "name": args.name,
+            "bed_x_mm": x,
+            "bed_y_mm": y,
+            "bed_z_mm": z,
+            "nozzle_mm": args.nozzle,
+            "material": args.material,
+            "availability_hours": args.hours,
+        },
+        broker_url=args.broker_url,
+        octoprint_url=args.octoprint_url,
+        octoprint_api_key=args.octoprint_api_key,
+        config=args.config,
+        state_dir=args.state_dir or args.config.parent / "agent-state",
+        maker_token=args.token,
+        signup_name=args.signup,
+        invite_code=args.invite_code,
+    )
+    try:
+        with httpx.Client(timeout=30) as http:
+            enrolled = enrol(enrolment, http)
+    except EnrolError as error:
+        print(f"makerline agent enrol: {error}", file=sys.stderr)
+        return 1
+    if not enrolled.created:
+        print(f"{args.config} already enrols printer {enrolled.printer_id}: nothing to do")
+        return 0
+    print(f"printer {enrolled.printer_id} registered; wrote {args.config}")
+    if enrolled.maker_token:
+        print(f"your maker token (shown once, keep it): {enrolled.maker_token}")
+    print(f"start the agent: makerline agent --config {args.config}")
+    return 0
+
+
+def _virtual_octoprint(args: argparse.Namespace) -> int:
+    import os
+
+    from printers import virtual_octoprint
+
+    api_key = os.environ.get("OCTOPRINT_API_KEY", "")
+    password = os.environ.get("OCTOPRINT_PASSWORD", "")
+    if len(api_key) < 16 or not password:
+        print(
+            "set OCTOPRINT_API_KEY (16 characters or more) and OCTOPRINT_PASSWORD",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        virtual_octoprint.prepare(args.basedir, api_key=api_key, password=password)
+        command = virtual_octoprint.serve_command(args.basedir, host=args.host, port=args.port)
+    except virtual_octoprint.OctoPrintMissing as error:
+        print(error, file=sys.stderr)
+        return 2
+    os.execv(command[0], command)  # OctoPrint itself receives the container's signals
 
 
 def _configure_logging(level: str = "INFO") -> None:
