@@ -62,6 +62,19 @@ def orchestrate(args: argparse.Namespace) -> None:
     ).run_until_signalled()
 
 
+def orchestrator_status(args: argparse.Namespace) -> int:
+    from orchestrator.link.service_watch import ServiceWatch
+
+    settings = get_settings()
+    watch = ServiceWatch(settings.mqtt_url, settings.mqtt_topic_prefix)
+    try:
+        online = watch.wait_online(args.timeout)
+    finally:
+        watch.close()
+    print("an orchestrator is online" if online else "no orchestrator is online")
+    return 0 if online else 1
+
+
 def board(args: argparse.Namespace) -> None:
     """Replace this process with Streamlit serving the board, so that signals reach it."""
     import dashboard
@@ -217,6 +230,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--share-group", help="MQTT shared-subscription group, to split traffic across replicas"
     )
     orchestrate_parser.set_defaults(func=orchestrate)
+
+    status_parser = commands.add_parser(
+        "orchestrator-status",
+        help="exit 0 if an orchestrator says it is online on the broker (a healthcheck)",
+    )
+    status_parser.add_argument("--timeout", type=float, default=5.0, help="seconds to wait")
+    status_parser.set_defaults(func=orchestrator_status)
 
     board_parser = commands.add_parser(
         "board", help="serve the web app: production board, makers' and health centres' pages"

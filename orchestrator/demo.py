@@ -29,20 +29,18 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 import httpx
-import paho.mqtt.client as mqtt
-from paho.mqtt.enums import CallbackAPIVersion
 
 from orchestrator.core.config import Settings, load_settings
 from orchestrator.demo_data import DemoNetwork, DemoPrinter, ensure_octoprint_printers, seed_demo
 from orchestrator.demo_hub import HubVolunteers
+from orchestrator.link.service_watch import ServiceWatch
 from orchestrator.parts.slicing import SLICER_EXECUTABLE, SlicerMissing
 from orchestrator.tables import Role
 from printers import virtual_octoprint
 from printers.agent_config import broker_address, write_agent_config
-from printers.topics import service_status_topic
 
 PR_SET_PDEATHSIG = 1  # from <sys/prctl.h>
 STOP_SECONDS = 10.0
@@ -160,36 +158,6 @@ def http_ok(url: str, token: str | None = None) -> bool:
         return httpx.get(url, headers=headers, timeout=2).status_code == 200
     except httpx.HTTPError:
         return False
-
-
-class ServiceWatch:
-    """Follows the orchestrator's retained status topic: it is up once it says `online`."""
-
-    def __init__(self, mqtt_url: str, prefix: str, since: float) -> None:
-        self.since = since
-        self.online = False
-        broker = broker_address(mqtt_url)
-        self.client = mqtt.Client(CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv311)
-        if broker.username:
-            self.client.username_pw_set(broker.username, broker.password)
-        if broker.tls:
-            self.client.tls_set()
-        topic = service_status_topic(prefix)
-        self.client.on_connect = lambda client, *_: client.subscribe(topic, qos=1)
-        self.client.on_message = self._on_message
-        self.client.connect_async(broker.host, broker.port)
-        self.client.loop_start()
-
-    def _on_message(self, _client: Any, _userdata: Any, message: mqtt.MQTTMessage) -> None:
-        try:
-            status = json.loads(message.payload)
-            self.online = status.get("state") == "online" and status.get("ts", 0) >= self.since
-        except (ValueError, AttributeError):
-            self.online = False
-
-    def close(self) -> None:
-        self.client.disconnect()
-        self.client.loop_stop()
 
 
 class Demo:

@@ -515,7 +515,7 @@ class Agent:
             return
         try:
             gcode = download_gcode(
-                command.gcode_url,
+                self.settings.gcode_source(command.gcode_url),
                 self.settings.printer_token,
                 max_bytes=self.settings.gcode_max_bytes,
                 timeout=self.settings.http_timeout_seconds,

@@ -10,7 +10,7 @@ import json
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import (
@@ -58,6 +58,11 @@ class AgentSettings(BaseSettings):
     state_dir: Path = Path("makerline-agent")
     gcode_max_bytes: int = Field(default=256 * 1024 * 1024, gt=0)
     http_timeout_seconds: float = Field(default=10.0, gt=0, le=600)
+    api_url: str | None = Field(
+        default=None,
+        description="Where this agent reaches the service, when not at the address the "
+        "service gives in its G-code links (an agent on the service's own network).",
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -89,8 +94,21 @@ class AgentSettings(BaseSettings):
             raise ValueError("must look like http://127.0.0.1:5000")
         return value.rstrip("/")
 
+    @field_validator("api_url")
+    @classmethod
+    def _http_api_url(cls, value: str | None) -> str | None:
+        return None if value is None else cls._http_url(value)
+
     # TopicError is a ValueError, so pydantic reports it against the variable.
     _plain_prefix = field_validator("topic_prefix")(check_prefix)
+
+    def gcode_source(self, gcode_url: str) -> str:
+        """The G-code link as this agent must follow it: on `api_url` when set."""
+        if self.api_url is None:
+            return gcode_url
+        link = urlsplit(gcode_url)
+        local = urlsplit(self.api_url)
+        return urlunsplit((local.scheme, local.netloc, link.path, link.query, ""))
 
     @property
     def broker(self) -> BrokerAddress:
