@@ -170,6 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="run everything on this machine: broker, API, orchestrator, simulated printers "
         "and the board, on a seeded demo network",
+        description="Start makerline on one machine: an embedded MQTT broker (or the one "
+        "MAKERLINE_MQTT_URL names), SQLite, the API, the orchestrator, 25 simulated "
+        "printers and the board, on a network like the Abbeville fab-lab's in 2020. It "
+        "prints the addresses and a token per account; Ctrl-C stops everything.",
     )
     demo_parser.add_argument(
         "--data-dir",

@@ -40,8 +40,8 @@ USER = "maker"
 class OctoPrintMissing(RuntimeError):
     def __init__(self) -> None:
         super().__init__(
-            "OctoPrint is not installed beside makerline: "
-            "install it with `pip install 'makerline[octoprint]'` (OctoPrint 1.11.8)"
+            "OctoPrint is not installed beside makerline: install it with "
+            f"`{sys.executable} -m pip install 'OctoPrint==1.11.8'` (it needs gcc)"
         )
 
 
