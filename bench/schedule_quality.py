@@ -248,10 +248,15 @@ def makerline_policy(claim_cap: bool = True) -> Policy:
     ) -> list[tuple[SimJob, int]]:
         ranked = sorted(queue, key=lambda j: j.rank)
         if claim_cap:
-            # As dispatch.claim_queued: the first jobs the free printers' materials can take.
+            # As dispatch.claim_queued: of each part the free printers' materials can take,
+            # the first max(4 * free, 100) jobs in queue order.
             materials = {p.profile.material.upper() for p in free}
-            ranked = [j for j in ranked if j.material.upper() in materials]
-            ranked = ranked[: max(4 * len(free), 100)]
+            cap = max(4 * len(free), 100)
+            claimed: dict[str, list[SimJob]] = defaultdict(list)
+            for job in ranked:
+                if job.material.upper() in materials and len(claimed[job.part_key]) < cap:
+                    claimed[job.part_key].append(job)
+            ranked = sorted((j for jobs in claimed.values() for j in jobs), key=lambda j: j.rank)
         printers = [
             FreePrinter(
                 p.printer_id,

@@ -26,7 +26,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 from typing import IO
@@ -64,7 +64,6 @@ class DemoOptions:
     keep: bool = False
     report_every: float = 15.0
     hub_every: float = 20.0  # 0: the hub's work is left to the person trying the demo
-    duration: float | None = None  # stop by itself after this many seconds (for tests)
 
     @property
     def api_url(self) -> str:
@@ -81,20 +80,19 @@ class DemoOptions:
 
 @dataclass
 class Child:
-    """One process the demo starts, with its log and how to tell it is ready."""
+    """One process the demo starts, and its log."""
 
     name: str
     command: list[str]
     log_path: Path
-    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
 
-    def start(self, base_env: dict[str, str]) -> None:
+    def start(self, env: dict[str, str]) -> None:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         with self.log_path.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command,
-                env=base_env | self.env,
+                env=env,
                 stdin=subprocess.DEVNULL,
                 stdout=log,
                 stderr=subprocess.STDOUT,
@@ -197,7 +195,7 @@ class Demo:
             self.show_access()
             self.follow_production()
         except KeyboardInterrupt:
-            self.say("\nCtrl-C: stopping the demo")
+            self.say("\nstopping the demo")
         finally:
             self.stop_all()
         return 0
@@ -276,7 +274,7 @@ class Demo:
 
     def settings(self) -> Settings:
         """The services' settings as the demo sets them (its own SQLite, its ports)."""
-        return load_settings(**{key: value for key, value in self.setting_values().items()})
+        return load_settings(**self.setting_values())
 
     def setting_values(self) -> dict[str, str]:
         options = self.options
@@ -366,6 +364,7 @@ class Demo:
         for number, printer in enumerate(self.octoprint_printers, start=1):
             basedir = self.options.data_dir / f"octoprint-{number}"
             api_key = f"{OCTOPRINT_API_KEY_PREFIX}{number:04d}{printer.token[-16:]}".upper()
+            # The admin's password is a demo secret too: OctoPrint listens on loopback.
             virtual_octoprint.prepare(basedir, api_key=api_key, password=printer.token)
             port = free_port(self.options.host)
             child = Child(
@@ -431,13 +430,14 @@ class Demo:
         self.say()
 
     def follow_production(self) -> None:
+        """Until interrupted: the hub's rounds, a line of figures now and then, and a
+        check that no process has died."""
         assert self.network is not None
         token = self.network.first(Role.COORDINATOR).token
         hub = HubVolunteers(self.options.api_url, token) if self.options.hub_every else None
-        started = time.monotonic()
-        next_report = next_round = started
+        next_report = next_round = time.monotonic()
         try:
-            while not self.over(started):
+            while True:
                 for child in self.children:
                     if not child.running():
                         raise DemoError(f"{child.name} stopped unexpectedly:\n{child.log_tail()}")
@@ -451,10 +451,6 @@ class Demo:
         finally:
             if hub is not None:
                 hub.close()
-
-    def over(self, started: float) -> bool:
-        duration = self.options.duration
-        return duration is not None and time.monotonic() - started >= duration
 
     def hub_round(self, hub: HubVolunteers) -> None:
         try:

@@ -31,7 +31,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlmodel import Session
 
 from orchestrator.link.connection import Ack, Counters
@@ -45,6 +45,16 @@ log = logging.getLogger(__name__)
 MAX_BATCH = 500
 
 Stored = Callable[[int, str, int | None], None]  # (printer id, kind, changed job id or None)
+
+
+class DatabaseAway(Exception):
+    """The database cannot be reached (or the connection broke): retry, never drop."""
+
+
+def database_away(error: DBAPIError) -> bool:
+    """A connection that failed or broke, whatever the driver calls it: SQLAlchemy marks
+    the connection invalidated when the driver's error means a disconnect."""
+    return isinstance(error, OperationalError | InterfaceError) or error.connection_invalidated
 
 
 @dataclass(frozen=True)
@@ -115,7 +125,7 @@ class EventWriter:
     def _write(self, batch: list[PendingEvent]) -> None:
         try:
             outcomes = self._store_retrying(batch)
-        except (OperationalError, InterfaceError):
+        except DatabaseAway:
             log.warning("stopping with %d events unstored; the broker sends them again", len(batch))
             return
         except Exception:
@@ -128,7 +138,7 @@ class EventWriter:
     def _write_alone(self, pending: PendingEvent) -> None:
         try:
             outcomes = self._store_retrying([pending])
-        except (OperationalError, InterfaceError):
+        except DatabaseAway:
             return  # stopping: left unacknowledged, so the broker sends it again
         except Exception:
             self.counters.add("handler_errors")
@@ -156,9 +166,11 @@ class EventWriter:
         while True:
             try:
                 return self._store(batch)
-            except (OperationalError, InterfaceError) as error:
-                if self.stopping.is_set():
+            except DBAPIError as error:
+                if not database_away(error):
                     raise
+                if self.stopping.is_set():
+                    raise DatabaseAway() from error
                 self.counters.add("database_retries")
                 log.warning(
                     "database unavailable while storing %d events (%s); retrying",
