@@ -121,6 +121,9 @@ def slice_plate(
     """
     if copies < 1:
         raise ValueError("a plate has at least one copy")
+    # PrusaSlicer runs in its own working folder: a relative data folder (the default
+    # `data`) would point elsewhere from there.
+    stl_path, cache_dir = stl_path.resolve(), cache_dir.resolve()
     stl_sha256 = hashlib.sha256(stl_path.read_bytes()).hexdigest()
     ini = profile.to_ini()
     key = hashlib.sha256(

@@ -20,7 +20,7 @@ import psutil
 import pytest
 
 from tests.ports import free_port
-from tests.realparts import REPO, Mosquitto, wait_for
+from tests.realparts import Mosquitto, wait_for
 
 pytestmark = pytest.mark.slow
 
@@ -44,12 +44,13 @@ class DemoRun:
         self.data_dir = tmp_path / "demo"
         self.lines: list[str] = []
         command = [sys.executable, "-m", "orchestrator.cli", "demo"]
-        command += ["--data-dir", str(self.data_dir), "--api-port", str(self.api_port)]
+        # Relative, as the default `data/demo` is: children work in other folders.
+        command += ["--data-dir", "demo", "--api-port", str(self.api_port)]
         command += ["--board-port", str(self.board_port), *arguments]
         base = {k: v for k, v in os.environ.items() if not k.startswith("MAKERLINE_")}
         self.process = subprocess.Popen(
             command,
-            cwd=REPO,
+            cwd=tmp_path,
             env=base | (env or {}),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

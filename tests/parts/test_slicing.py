@@ -55,6 +55,20 @@ def test_second_identical_slice_comes_from_the_cache(
     assert 5.0 * 6 <= first.grams <= 8.0 * 6
 
 
+def test_a_relative_data_folder_slices_as_an_absolute_one(
+    tmp_path: Path, models_dir: Path, mk3_petg: PrinterProfile, monkeypatch: pytest.MonkeyPatch
+):
+    """The service's default data folder is `data`, relative to where it runs."""
+    monkeypatch.chdir(tmp_path)
+    stl = Path(os.path.relpath(models_dir / "amicroche.stl"))
+
+    sliced = slice_plate(stl, mk3_petg, copies=1, cache_dir=Path("data/gcode/plates"))
+
+    assert sliced.gcode_path.is_absolute() and sliced.gcode_path.is_file()
+    assert sliced.gcode_path.is_relative_to(tmp_path / "data" / "gcode" / "plates")
+    assert sliced.seconds > 0
+
+
 def test_too_many_copies_for_the_bed_fail_with_the_slicers_words(
     tmp_path: Path, models_dir: Path, mk3_petg: PrinterProfile
 ):
