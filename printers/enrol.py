@@ -63,14 +63,22 @@ def enrol(enrolment: Enrolment, http: httpx.Client) -> Enrolled:
         if not enrolment.signup_name:
             raise EnrolError("give the maker's token (--token), or a name to sign up with")
         signed_up = token = sign_up(enrolment, http)
-    created = call(
-        http,
-        "POST",
-        f"{enrolment.api_url}/api/v1/printers",
-        token,
-        enrolment.printer,
-        "register the printer",
-    )
+    try:
+        created = call(
+            http,
+            "POST",
+            f"{enrolment.api_url}/api/v1/printers",
+            token,
+            enrolment.printer,
+            "register the printer",
+        )
+    except EnrolError as error:
+        if signed_up is None:
+            raise
+        raise EnrolError(
+            f"{error}\nYou are signed up all the same; your maker token, shown once: "
+            f"{signed_up}. Enrol again with --token instead of --signup."
+        ) from error
     write_config(enrolment, str(created["id"]), created["token"])
     return Enrolled(printer_id=str(created["id"]), created=True, maker_token=signed_up)
 

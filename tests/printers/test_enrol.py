@@ -4,9 +4,11 @@ says what the service answered when it refuses."""
 
 from __future__ import annotations
 
+import re
 import stat
 import subprocess
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import httpx
@@ -58,6 +60,21 @@ def test_enrolling_can_sign_a_new_maker_up(live_server: str, tmp_path: Path) -> 
         assert enrolled.maker_token is not None
         me = http.get(f"{live_server}/api/v1/me", headers=bearer(enrolled.maker_token)).json()
     assert (me["name"], me["role"]) == ("Inès", "maker")
+
+
+def test_a_printer_refused_after_signing_up_still_gives_the_maker_token(
+    live_server: str, tmp_path: Path
+) -> None:
+    refused = enrolment(live_server, tmp_path / "agent.toml", signup_name="Hugo")
+    refused = replace(refused, printer=refused.printer | {"bed_x_mm": -1})
+    with httpx.Client(timeout=10) as http:
+        with pytest.raises(EnrolError) as error:
+            enrol(refused, http)
+        token = re.search(r"mkl_\S+(?=\.)", str(error.value))
+        assert token is not None
+        me = http.get(f"{live_server}/api/v1/me", headers=bearer(token.group(0))).json()
+    assert "answered 422" in str(error.value)
+    assert me["name"] == "Hugo"
 
 
 def test_a_refusal_says_what_the_service_answered(live_server: str, tmp_path: Path) -> None:
