@@ -46,6 +46,8 @@ ENDER3 = PrinterModel("Creality Ender 3", (220, 220, 250))
 CR10 = PrinterModel("Creality CR-10", (300, 300, 400))
 I3_MEGA = PrinterModel("Anycubic i3 Mega", (210, 210, 205))
 ULTIMAKER = PrinterModel("Ultimaker 2+", (223, 223, 205), nozzle_mm=0.6)
+# `makerline demo --octoprint K`: OctoPrint's Virtual Printer, driven by a real agent.
+VIRTUAL_OCTOPRINT = PrinterModel("OctoPrint (imprimante virtuelle)", (200, 200, 200))
 
 
 @dataclass(frozen=True)
@@ -185,9 +187,6 @@ def seed_demo(*, session: Session, settings: Settings) -> DemoNetwork:
             for printer in printers
         ],
     )
-
-
-VIRTUAL_OCTOPRINT = PrinterModel("OctoPrint (imprimante virtuelle)", (200, 200, 200))
 
 
 def ensure_octoprint_printers(
