@@ -26,8 +26,8 @@ from sqlmodel import Session, SQLModel
 from orchestrator.api.app import create_app
 from orchestrator.core.config import Settings, load_settings
 from orchestrator.db import make_engine, migrate
-from orchestrator.services import accounts, catalogue
-from orchestrator.tables import AccountCreate, Role
+from orchestrator.services import accounts, catalogue, fleet
+from orchestrator.tables import AccountCreate, Maker, PrinterCreate, PrinterWithCredentials, Role
 from tests.ports import free_port
 
 pytest_plugins = ["tests.realparts"]
@@ -130,6 +130,23 @@ class Network:
     other_maker_id: int
     centre_id: int
     other_centre_id: int
+
+
+def makers_printer(
+    session: Session, maker_name: str, printer_name: str, bed_mm: tuple[float, float, float]
+) -> PrinterWithCredentials:
+    """A new maker's printer, registered as the service does (token included)."""
+    created = accounts.create_account(
+        session=session, account_in=AccountCreate(name=maker_name, role=Role.MAKER)
+    )
+    maker = session.get(Maker, created.maker_id)
+    assert maker is not None
+    x, y, z = bed_mm
+    return fleet.register_printer(
+        session=session,
+        maker=maker,
+        printer_in=PrinterCreate(name=printer_name, bed_x_mm=x, bed_y_mm=y, bed_z_mm=z),
+    )
 
 
 def bearer(token: str) -> dict[str, str]:

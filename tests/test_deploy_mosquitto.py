@@ -20,8 +20,7 @@ from sqlmodel import Session
 
 from orchestrator.core.config import Settings, load_settings
 from orchestrator.link.broker_files import write_broker_files
-from orchestrator.services import accounts, fleet
-from orchestrator.tables import AccountCreate, Maker, PrinterCreate, Role
+from tests.conftest import makers_printer
 from tests.ports import free_port
 from tests.realparts import MOSQUITTO, REPO, port_open, wait_for
 
@@ -118,16 +117,7 @@ def test_logins_follow_the_files_the_service_rewrites(
         assert connects(port, SERVICE_USER, SERVICE_PASSWORD)
         assert not connects(port, None, None)  # no anonymous client
         with Session(engine) as session:
-            maker_account = accounts.create_account(
-                session=session, account_in=AccountCreate(name="Léa", role=Role.MAKER)
-            )
-            maker = session.get(Maker, maker_account.maker_id)
-            assert maker is not None
-            printer = fleet.register_printer(
-                session=session,
-                maker=maker,
-                printer_in=PrinterCreate(name="i3 Mega", bed_x_mm=210, bed_y_mm=210, bed_z_mm=205),
-            )
+            printer = makers_printer(session, "Léa", "i3 Mega", (210, 210, 205))
             session.commit()
             username = f"printer-{printer.id}"
             assert not connects(port, username, printer.token)  # not in the files yet

@@ -19,19 +19,16 @@ from orchestrator.dispatch import (
     unacknowledged,
 )
 from orchestrator.link.live import LiveBoard
-from orchestrator.services import accounts, fleet, printer_link
+from orchestrator.services import printer_link
 from orchestrator.tables import (
-    AccountCreate,
     Job,
     JobStatus,
-    Maker,
     Movement,
     Part,
-    PrinterCreate,
     PrinterStatus,
-    Role,
 )
 from printers.payloads import EventKind, EventPayload, PrinterState, StatusPayload
+from tests.conftest import makers_printer
 
 ids = itertools.count(1)
 
@@ -45,16 +42,7 @@ def event(kind: EventKind, job_id: int, event_id: str | None = None) -> EventPay
 @pytest.fixture
 def job_on_printer(engine: Engine) -> tuple[int, int]:
     with Session(engine) as session:
-        maker_account = accounts.create_account(
-            session=session, account_in=AccountCreate(name="Camille", role=Role.MAKER)
-        )
-        maker = session.get(Maker, maker_account.maker_id)
-        assert maker is not None
-        printer = fleet.register_printer(
-            session=session,
-            maker=maker,
-            printer_in=PrinterCreate(name="MK3", bed_x_mm=250, bed_y_mm=210, bed_z_mm=210),
-        )
+        printer = makers_printer(session, "Camille", "MK3", (250, 210, 210))
         part = session.exec(select(Part).where(Part.key == "headband")).one()
         job = Job(part_id=part.id or 0, copies=2, printer_id=printer.id, status=JobStatus.SENT)
         session.add(job)
@@ -213,16 +201,7 @@ def test_a_small_printer_takes_what_its_bed_holds_from_further_down_the_queue(
     than one claim takes), it still gets 3 hooks, and the other 3 stay queued."""
     today = datetime.now(UTC).date()
     with Session(engine) as session:
-        maker_account = accounts.create_account(
-            session=session, account_in=AccountCreate(name="Inès", role=Role.MAKER)
-        )
-        maker = session.get(Maker, maker_account.maker_id)
-        assert maker is not None
-        mini = fleet.register_printer(
-            session=session,
-            maker=maker,
-            printer_in=PrinterCreate(name="MINI", bed_x_mm=180, bed_y_mm=180, bed_z_mm=180),
-        )
+        mini = makers_printer(session, "Inès", "MINI", (180, 180, 180))
         session.add(PrinterStatus(printer_id=mini.id, state="idle"))
         part_id = {part.key: part.id or 0 for part in session.exec(select(Part))}
         for _ in range(150):
