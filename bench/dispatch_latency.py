@@ -151,8 +151,8 @@ def seed(url: str, settings: Settings, scenario: Scenario) -> tuple[dict[str, st
         centre = accounts.create_account(
             session=session, account_in=AccountCreate(name="CH", role=Role.HEALTH_CENTRE)
         )
-        coordinator_account = accounts.account_for_token(session=session, token=coordinator.token)
-        centre_account = accounts.account_for_token(session=session, token=centre.token)
+        coordinator_account = accounts.get_account(session=session, account_id=coordinator.id)
+        centre_account = accounts.get_account(session=session, account_id=centre.id)
         makers = []
         for index in range(scenario.makers):
             made = accounts.create_account(
@@ -166,6 +166,7 @@ def seed(url: str, settings: Settings, scenario: Scenario) -> tuple[dict[str, st
                 session=session,
                 maker=makers[index % len(makers)],
                 printer_in=PrinterCreate(name=f"MK3S #{index}", **MK3),  # type: ignore[arg-type]
+                settings=settings,
             )
             tokens[str(printer.id)] = printer.token
         for item in (Item.FILM_SHEET, Item.ELASTIC):
@@ -377,6 +378,7 @@ def run_mode(mode: str, scenario: Scenario, workdir: Path, gcode_dir: Path) -> M
             public_url=f"http://127.0.0.1:{api_port}",
             hub_delay_hours=0,
             status_flush_seconds=1.0,
+            max_printers_per_maker=scenario.printers,  # the bench's makers hold many
         )
         started = time.monotonic()
         tokens, longest_plate_s = seed(url, settings, scenario)

@@ -71,6 +71,7 @@ from harness import (
     stop_process,
     wait_until,
 )
+from orchestrator.core.config import load_settings
 from orchestrator.db import make_engine, migrate
 from orchestrator.services import accounts, catalogue, fleet
 from orchestrator.tables import AccountCreate, PrinterCreate, PrinterEvent, Role
@@ -185,6 +186,7 @@ def seed(url: str, printers: int) -> list[int]:
     migrate(url)
     engine = make_engine(url)
     ids = []
+    settings = load_settings(max_printers_per_maker=printers)  # a maker per hundred
     with Session(engine, expire_on_commit=False) as session:
         catalogue.seed_catalogue(session=session)
         makers = []
@@ -198,6 +200,7 @@ def seed(url: str, printers: int) -> list[int]:
                 session=session,
                 maker=makers[index % len(makers)],
                 printer_in=PrinterCreate(name=f"MK3S #{index}", **MK3),  # type: ignore[arg-type]
+                settings=settings,
             )
             ids.append(printer.id)
         session.commit()

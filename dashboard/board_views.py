@@ -36,6 +36,8 @@ ALERT_SEVERITY = {
     "job_failed_twice": "error",
     "film_shortfall": "error",
     "order_late": "warning",
+    "printer_cannot_print": "warning",
+    "part_cannot_be_sliced": "error",
 }
 
 
@@ -169,6 +171,8 @@ def alert_sentence(alert: Json, language: str, part_names: Mapping[str, str] | N
             f"alert.{kind}",
             **{name: format_count(params.get(name), language) for name in params},
         )
+    elif kind in ("printer_cannot_print", "part_cannot_be_sliced"):
+        sentence = unworkable_sentence(kind, params, language, part_names or {})
     elif kind == "order_late":
         filled = {
             "order_id": params.get("order_id"),
@@ -185,6 +189,38 @@ def alert_sentence(alert: Json, language: str, part_names: Mapping[str, str] | N
     if alert.get("since"):
         sentence += " " + translate(
             language, "alert.since", time=format_datetime(alert["since"], language)
+        )
+    return sentence
+
+
+def unworkable_sentence(
+    kind: str, params: Mapping[str, Any], language: str, part_names: Mapping[str, str]
+) -> str:
+    """A printer that cannot be given work, or a part no printer can slice: what, why (the
+    service's reason code, in words) and when makerline tries again."""
+    names = ", ".join(
+        part_names.get(key, key) for key in str(params.get("parts") or "").split(", ") if key
+    )
+    reason = translate(language, f"slicing_problem.{params.get('reason')}")
+    if kind == "part_cannot_be_sliced":
+        part = str(params.get("part"))
+        sentence = translate(
+            language, f"alert.{kind}", part=part_names.get(part, part), reason=reason
+        )
+    else:
+        key = "alert.printer_cannot_print_parts" if names else "alert.printer_cannot_print"
+        sentence = translate(
+            language,
+            key,
+            printer=params.get("printer"),
+            printer_id=params.get("printer_id"),
+            maker=params.get("maker") or "?",
+            parts=names,
+            reason=reason,
+        )
+    if params.get("retry_at"):
+        sentence += " " + translate(
+            language, "alert.retry_at", time=format_datetime(params["retry_at"], language)
         )
     return sentence
 

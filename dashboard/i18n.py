@@ -230,6 +230,45 @@ FRENCH: dict[str, str] = {
     ),
     "alert.since": "Depuis le {time}.",
     "alert.unknown": "Alerte {kind} : {params}",
+    "alert.printer_cannot_print": (
+        "L'imprimante « {printer} » (n° {printer_id}) de {maker} ne peut pas recevoir de "
+        "travail : {reason}."
+    ),
+    "alert.printer_cannot_print_parts": (
+        "L'imprimante « {printer} » (n° {printer_id}) de {maker} ne peut pas imprimer "
+        "{parts} : {reason}."
+    ),
+    "alert.part_cannot_be_sliced": (
+        "La pièce {part} ne peut être découpée pour aucune imprimante : {reason}."
+    ),
+    "alert.retry_at": "Nouvel essai vers {time}.",
+    "slicing_problem.settings_out_of_range": (
+        "son plateau, sa buse ou son filament sort des valeurs d'une imprimante de bureau ; "
+        "corrigez ses réglages"
+    ),
+    "slicing_problem.material_unknown": (
+        "makerline n'a pas de réglages pour le filament chargé ; choisissez PLA, PETG, ABS, "
+        "ASA ou TPU"
+    ),
+    "slicing_problem.bed_too_small": "son plateau est trop petit pour toutes les pièces",
+    "slicing_problem.stl_missing": (
+        "son fichier STL est introuvable sur le serveur ; téléversez-la de nouveau sous une "
+        "autre clé"
+    ),
+    "slicing_problem.stl_changed": (
+        "son fichier STL sur le serveur n'est plus celui téléversé ; téléversez-la de nouveau "
+        "sous une autre clé"
+    ),
+    "slicing_problem.slicer_missing": "PrusaSlicer n'est pas installé sur le serveur",
+    "slicing_problem.slicer_failed": "PrusaSlicer a refusé ses réglages ou s'est arrêté en erreur",
+    "slicing_problem.slicer_timeout": "PrusaSlicer n'a pas fini à temps",
+    "slicing_problem.estimate_unreadable": (
+        "la durée ou le poids d'impression n'ont pas pu être lus dans le G-code"
+    ),
+    "slicing_problem.wrong_copies": "le G-code ne contient pas le nombre de copies demandé",
+    "slicing_problem.unexpected": (
+        "une erreur inattendue s'est produite (voir le journal de l'orchestrateur)"
+    ),
     # --- the hub's work ---------------------------------------------------------------
     "hub.title": "Travaux de l'atelier",
     "hub.intro": (
@@ -317,15 +356,37 @@ FRENCH: dict[str, str] = {
     "field.mqtt_base_topic": "Sujet de base du greffon OctoPrint-MQTT",
     "field.octoprint_url": "Adresse d'OctoPrint (si le service peut la joindre)",
     "field.octoprint_api_key": "Clé d'API OctoPrint",
+    "field.mqtt_base_topic.help": (
+        "Copiez le « Base Topic » tel que les réglages du greffon OctoPrint-MQTT l'affichent, "
+        "barre oblique finale comprise (par défaut « octoPrint/ »). Le greffon y ajoute "
+        "« event/… », « temperature/… » et « mqtt », qu'aucune autre imprimante ne doit "
+        "partager : choisissez par exemple « octoPrint/camille-mk3/ » et mettez la même "
+        "valeur dans le greffon."
+    ),
+    "field.octoprint_url.help": (
+        "L'adresse à laquelle le service joint votre OctoPrint : il y envoie les impressions "
+        "et lui demande où il en est quand le greffon se tait. Sans elle, l'imprimante est "
+        "seulement suivie."
+    ),
+    "field.octoprint_api_key.help": (
+        "Une clé créée pour makerline dans OctoPrint (Paramètres → Application Keys). "
+        "Elle est conservée chiffrée."
+    ),
     "maker.plugin_fields": "Greffon OctoPrint-MQTT (facultatif)",
     "maker.register.submit": "Déclarer l'imprimante",
     "maker.registered": "Imprimante « {name} » déclarée (n° {id}).",
     "maker.credentials.warning": (
         "Copiez ces identifiants maintenant : ils ne seront plus jamais affichés. "
-        "Mettez-les dans le fichier agent.toml à côté d'OctoPrint."
+        "Mettez le jeton dans le fichier de l'agent, ~/.config/makerline/agent.toml."
+    ),
+    "maker.credentials.plugin_warning": (
+        "Copiez ces identifiants maintenant : ils ne seront plus jamais affichés. Collez "
+        "l'identifiant et le mot de passe MQTT dans les réglages du greffon OctoPrint-MQTT "
+        "(Broker)."
     ),
     "maker.credentials.token": "Jeton de l'imprimante (printer_token)",
     "maker.credentials.mqtt_username": "Identifiant MQTT",
+    "maker.credentials.mqtt_password": "Mot de passe MQTT",
     "maker.credentials.dismiss": "J'ai copié les identifiants",
     "maker.printers": "Mes imprimantes et leur état",
     "maker.no_printers": "Vous n'avez pas encore déclaré d'imprimante.",
@@ -571,6 +632,35 @@ ENGLISH: dict[str, str] = {
     ),
     "alert.since": "Since {time}.",
     "alert.unknown": "Alert {kind}: {params}",
+    "alert.printer_cannot_print": (
+        "Printer “{printer}” (no. {printer_id}) of {maker} cannot be given work: {reason}."
+    ),
+    "alert.printer_cannot_print_parts": (
+        "Printer “{printer}” (no. {printer_id}) of {maker} cannot print {parts}: {reason}."
+    ),
+    "alert.part_cannot_be_sliced": "Part {part} cannot be sliced for any printer: {reason}.",
+    "alert.retry_at": "Next try around {time}.",
+    "slicing_problem.settings_out_of_range": (
+        "its bed, nozzle or filament is outside what a desktop printer has; correct its settings"
+    ),
+    "slicing_problem.material_unknown": (
+        "makerline has no settings for the filament loaded; choose PLA, PETG, ABS, ASA or TPU"
+    ),
+    "slicing_problem.bed_too_small": "its bed is too small for every part",
+    "slicing_problem.stl_missing": (
+        "its STL file is missing on the server; upload it again under a new key"
+    ),
+    "slicing_problem.stl_changed": (
+        "its STL file on the server is no longer the one uploaded; upload it again under a new key"
+    ),
+    "slicing_problem.slicer_missing": "PrusaSlicer is not installed on the server",
+    "slicing_problem.slicer_failed": "PrusaSlicer refused its settings or stopped with an error",
+    "slicing_problem.slicer_timeout": "PrusaSlicer did not finish in time",
+    "slicing_problem.estimate_unreadable": (
+        "the printing time or weight could not be read from the G-code"
+    ),
+    "slicing_problem.wrong_copies": "the G-code does not hold the number of copies asked for",
+    "slicing_problem.unexpected": "an unexpected error occurred (see the orchestrator's log)",
     "hub.title": "Hub work",
     "hub.intro": ("Each record appends movements to the stock ledger. A double click counts once."),
     "hub.tab.donation": "Donations",
@@ -653,15 +743,33 @@ ENGLISH: dict[str, str] = {
     "field.mqtt_base_topic": "OctoPrint-MQTT plugin base topic",
     "field.octoprint_url": "OctoPrint URL (if the service can reach it)",
     "field.octoprint_api_key": "OctoPrint API key",
+    "field.mqtt_base_topic.help": (
+        "Copy the Base Topic exactly as the OctoPrint-MQTT plugin's settings show it, "
+        "trailing slash included (by default 'octoPrint/'). The plugin appends 'event/…', "
+        "'temperature/…' and 'mqtt' to it, and no other printer may share those: choose, "
+        "say, 'octoPrint/camille-mk3/' and enter the same value in the plugin."
+    ),
+    "field.octoprint_url.help": (
+        "The address the service reaches your OctoPrint at: it sends prints there, and asks "
+        "it how it is when the plugin is silent. Without it, the printer is only followed."
+    ),
+    "field.octoprint_api_key.help": (
+        "A key made for makerline in OctoPrint (Settings → Application Keys). It is stored sealed."
+    ),
     "maker.plugin_fields": "OctoPrint-MQTT plugin (optional)",
     "maker.register.submit": "Register the printer",
     "maker.registered": "Printer “{name}” registered (no. {id}).",
     "maker.credentials.warning": (
-        "Copy these credentials now: they will never be shown again. Put them in the "
-        "agent.toml file beside OctoPrint."
+        "Copy these credentials now: they will never be shown again. Put the token in the "
+        "agent's file, ~/.config/makerline/agent.toml."
+    ),
+    "maker.credentials.plugin_warning": (
+        "Copy these credentials now: they will never be shown again. Paste the MQTT username "
+        "and password into the OctoPrint-MQTT plugin's settings (Broker)."
     ),
     "maker.credentials.token": "Printer token (printer_token)",
     "maker.credentials.mqtt_username": "MQTT username",
+    "maker.credentials.mqtt_password": "MQTT password",
     "maker.credentials.dismiss": "I have copied the credentials",
     "maker.printers": "My printers and their state",
     "maker.no_printers": "You have not registered a printer yet.",

@@ -14,14 +14,24 @@ from printers.cli import register as register_printer_commands
 
 
 def prepare_database() -> None:
-    """Migrate, and seed the catalogue and the first coordinator."""
+    """Migrate, seal the OctoPrint keys stored in plain text before keys were sealed, and
+    seed the catalogue and the first coordinator."""
+    from sqlmodel import col, select
+
+    from orchestrator.core.sealing import is_sealed, seal
     from orchestrator.db import make_engine, migrate, session_scope
     from orchestrator.services import accounts, catalogue
+    from orchestrator.tables import Printer
 
     settings = get_settings()
     migrate(settings.effective_database_url)
     engine = make_engine(settings.effective_database_url)
     with session_scope(engine) as session:
+        keyed = select(Printer).where(col(Printer.octoprint_api_key).is_not(None))
+        for printer in session.exec(keyed):
+            if printer.octoprint_api_key and not is_sealed(printer.octoprint_api_key):
+                printer.octoprint_api_key = seal(settings.secret, printer.octoprint_api_key)
+                session.add(printer)
         catalogue.seed_catalogue(session=session)
         if settings.coordinator_token:
             accounts.ensure_coordinator(
@@ -87,7 +97,7 @@ def board(args: argparse.Namespace) -> None:
         "-m",
         "streamlit",
         "run",
-        str(Path(dashboard.__file__).parent / "app.py"),
+        str(Path(dashboard.__file__).parent / "server.py"),
         "--server.headless=true",
         f"--server.address={host}",
         f"--server.port={port}",

@@ -22,7 +22,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, event, func, text
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 from sqlmodel import Session, create_engine
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -53,6 +53,27 @@ def _serialise_sqlite_writers(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _refuse_nul(
+        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, many: bool
+    ) -> None:
+        # PostgreSQL refuses NUL characters in text; SQLite would store them. Refuse them
+        # here too, so that both databases keep (and refuse) the same data.
+        if any("\x00" in value for value in _strings(parameters)):
+            raise DataError(statement, None, ValueError("text cannot contain NUL (0x00)"))
+
+
+def _strings(parameters: Any) -> Iterator[str]:
+    """Every text value in a statement's parameters, however the driver nests them."""
+    if isinstance(parameters, str):
+        yield parameters
+    elif isinstance(parameters, dict):
+        for value in parameters.values():
+            yield from _strings(value)
+    elif isinstance(parameters, list | tuple):
+        for value in parameters:
+            yield from _strings(value)
 
 
 def is_postgres(session: Session) -> bool:

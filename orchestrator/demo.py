@@ -386,6 +386,7 @@ class Demo:
                 {
                     "printer_id": str(printer.id),
                     "printer_token": printer.token,
+                    "api_url": self.settings().public_url,  # where its G-code links point
                     "broker_url": self.settings().mqtt_url,
                     "octoprint_url": url,
                     "octoprint_api_key": api_key,

@@ -208,6 +208,7 @@ def ensure_octoprint_printers(
                 session=session,
                 maker=maker,
                 printer_in=PrinterCreate(name=name, bed_x_mm=x, bed_y_mm=y, bed_z_mm=z),
+                settings=settings,
                 token=token,
             )
             printers.append(DemoPrinter(created.id, name, token))
@@ -243,6 +244,7 @@ def _seed(session: Session, settings: Settings, tokens: dict[str, str]) -> None:
                     nozzle_mm=model.nozzle_mm,
                     material=loaded,
                 ),
+                settings=settings,
                 token=demo_token(settings, f"printer:{maker_seed.name}:{number}"),
             )
     today = datetime.now(UTC).date()

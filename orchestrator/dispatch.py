@@ -84,7 +84,13 @@ def free_printers(
     speeds = speed_factors(session, idle)
     free = []
     for printer in session.exec(select(Printer).where(col(Printer.id).in_(idle))):
-        window = window_left_s(printer.availability_hours, since_midnight)
+        try:
+            window = window_left_s(printer.availability_hours, since_midnight)
+        except ValueError:
+            # Hours are checked whenever they are set: only a row edited in the database
+            # can hold unreadable ones. That printer is never free; the others are.
+            log.debug("printer %s has unreadable hours %r", printer.id, printer.availability_hours)
+            continue
         if window is None:
             continue
         free.append(
@@ -284,8 +290,10 @@ def start_command(settings: Settings, job: Job) -> CommandPayload:
 
 
 def mark_sent(session: Session, job_ids: list[int], moment: datetime) -> None:
+    """The start commands went out now: a re-sent one waits a whole timeout again."""
+    sendable = [JobStatus.ASSIGNED, JobStatus.SENT]
     for job in session.exec(
-        select(Job).where(col(Job.id).in_(job_ids), Job.status == JobStatus.ASSIGNED)
+        select(Job).where(col(Job.id).in_(job_ids), col(Job.status).in_(sendable))
     ):
         job.status = JobStatus.SENT
         job.sent_at = job.updated_at = moment
@@ -301,12 +309,18 @@ def unacknowledged(
     """Jobs told to a printer that has not started them: to be sent again, same command.
 
     A printer that reports printing this very job has started it (its PrintStarted is on
-    its way), so it is never sent a second time."""
+    its way), so it is never sent a second time. A job the dispatcher assigned a moment
+    ago is left to it: it sends the command just after its commit (in another replica,
+    perhaps), so only one assigned longer ago than a start may take (that dispatcher
+    stopped in between) is sent again; a job assigned by hand has no dispatcher."""
     deadline = moment - timedelta(seconds=settings.start_ack_timeout_seconds)
     jobs = list(
         session.exec(
             select(Job).where(
-                (col(Job.status) == JobStatus.ASSIGNED)
+                (
+                    (col(Job.status) == JobStatus.ASSIGNED)
+                    & (col(Job.assigned_at).is_(None) | (col(Job.assigned_at) < deadline))
+                )
                 | ((col(Job.status) == JobStatus.SENT) & (col(Job.sent_at) < deadline))
             )
         )

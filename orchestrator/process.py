@@ -9,6 +9,10 @@ never acknowledged.
 A printer that runs the OctoPrint-MQTT plugin has no agent to read `start_job`: its jobs
 are uploaded and started over OctoPrint's REST API by the bridge's `PluginPrinters`, in
 worker threads, so a slow or absent OctoPrint never holds the dispatcher up.
+
+PrusaSlicer runs in worker threads too (`Plates`). One printer profile or one part that
+cannot be sliced is skipped for a while and recorded for the board; every other printer
+keeps getting work.
 """
 
 from __future__ import annotations
@@ -17,7 +21,8 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import UTC, datetime
 from types import FrameType
 
@@ -34,21 +39,149 @@ from orchestrator.dispatch import (
     start_command,
     unacknowledged,
 )
+from orchestrator.lifecycle import after_failure
 from orchestrator.link.bridge import Bridge
 from orchestrator.link.commands import kick_topic
 from orchestrator.link.connection import Counters, ServiceConnection
 from orchestrator.link.plugin_printers import RestStart
-from orchestrator.parts.slicing import SliceResult
+from orchestrator.parts.slicing import SliceResult, SlicingProblem
 from orchestrator.scheduler import Profile
 from orchestrator.services import parts
 from orchestrator.services.planning import PLANNING_LOCK, profile_of, replan
-from orchestrator.tables import ConnectionKind, Job, Part, Printer, id_of
+from orchestrator.services.printer_link import apply_transition
+from orchestrator.tables import (
+    ConnectionKind,
+    Job,
+    JobStatus,
+    Part,
+    Printer,
+    SlicingFailure,
+    id_of,
+)
 from printers.payloads import EventKind
 from printers.topics import commands_topic
 
 log = logging.getLogger(__name__)
 
 REPLANNING_EVENTS = frozenset({EventKind.PRINT_FAILED.value, EventKind.PRINT_CANCELLED.value})
+SLICER_THREADS = 2
+
+PlateKey = tuple[int, Profile, int]  # part id, printer profile, copies
+PairKey = tuple[int, Profile]  # part id, printer profile
+
+
+class Plates:
+    """The plates this orchestrator has sliced, is slicing, or could not slice.
+
+    PrusaSlicer runs in worker threads, never in the dispatcher: a plate not sliced yet is
+    skipped for now (its printers get other work or wait), and the dispatcher is woken
+    when it is ready. A part that cannot be sliced for a printer profile is skipped until
+    its retry time and recorded, so that the board and the part's plates show it. Only the
+    dispatcher thread calls its methods.
+    """
+
+    def __init__(self, settings: Settings, on_ready: Callable[[], None]) -> None:
+        self.settings = settings
+        self.on_ready = on_ready
+        self.pool = ThreadPoolExecutor(SLICER_THREADS, thread_name_prefix="slicer")
+        self.sliced: dict[PlateKey, SliceResult] = {}
+        self.slicing: dict[PlateKey, Future[SliceResult]] = {}
+        self.failing: dict[PairKey, SlicingFailure] = {}
+        # Changes to the stored failures not written yet.
+        self.unsaved: dict[PairKey, SlicingFailure] = {}
+        self.recovered: set[PairKey] = set()
+
+    def load(self, engine: Engine) -> None:
+        """Start from the failures on record: a restart does not retry them all at once."""
+        with Session(engine) as session:
+            self.failing = parts.slicing_failures(session=session)
+
+    def plate(
+        self, part: Part, printer: Printer, copies: int, now: datetime
+    ) -> SliceResult | SlicingFailure | None:
+        """The plate sliced for the printer's profile; or why it cannot be, until its retry
+        time; or None while PrusaSlicer works on it."""
+        key = (id_of(part), profile_of(printer), copies)
+        running = self.slicing.get(key)
+        if running is not None:
+            if not running.done():
+                return None
+            self.take(key, self.slicing.pop(key), now)
+        sliced = self.sliced.get(key)
+        if sliced is not None:
+            return sliced
+        failure = self.failing.get(key[:2])
+        if failure is not None and now < failure.retry_at:
+            return failure
+        try:
+            profile = parts.profile_for(printer)
+        except parts.CannotSlice as refused:
+            return self.failed(key, refused, now)
+        detached = Part(**part.model_dump())  # the dispatcher's session stays its own
+        running = self.pool.submit(
+            parts.slice_part, settings=self.settings, part=detached, profile=profile, copies=copies
+        )
+        running.add_done_callback(lambda _done: self.on_ready())
+        self.slicing[key] = running
+        return None
+
+    def collect(self, now: datetime) -> None:
+        """Take in every slice finished since, asked for again or not."""
+        for key in [key for key, running in self.slicing.items() if running.done()]:
+            self.take(key, self.slicing.pop(key), now)
+
+    def take(self, key: PlateKey, done: Future[SliceResult], now: datetime) -> None:
+        try:
+            self.sliced[key] = done.result()
+        except parts.CannotSlice as problem:
+            self.failed(key, problem, now)
+        except Exception:  # a bug or a full disk: this plate fails, the others carry on
+            log.exception("slicing part %d for %s failed unexpectedly", key[0], key[1])
+            unexpected = parts.CannotSlice(SlicingProblem.UNEXPECTED, "an unexpected error")
+            self.failed(key, unexpected, now)
+        else:
+            pair = key[:2]
+            if self.failing.pop(pair, None) is not None:
+                self.unsaved.pop(pair, None)
+                self.recovered.add(pair)
+
+    def failed(self, key: PlateKey, problem: parts.CannotSlice, now: datetime) -> SlicingFailure:
+        part_id, profile, _copies = key
+        failure = parts.failed_again(
+            self.failing.get((part_id, profile)),
+            part_id=part_id,
+            profile=profile,
+            problem=problem.problem,
+            now=now,
+        )
+        self.failing[part_id, profile] = self.unsaved[part_id, profile] = failure
+        self.recovered.discard((part_id, profile))
+        log.warning(
+            "part %d cannot be sliced for printers of %s: %s (%s); next try at %s. %s",
+            part_id,
+            profile,
+            problem.message,
+            problem.problem,
+            failure.retry_at.isoformat(timespec="seconds"),
+            problem.log_detail,
+        )
+        return failure
+
+    def save(self, engine: Engine) -> int:
+        """Write the failures and recoveries seen since the last call; returns the failures."""
+        if not self.unsaved and not self.recovered:
+            return 0
+        with Session(engine) as session:
+            parts.save_slicing_failures(session=session, failures=self.unsaved.values())
+            parts.clear_slicing_failures(session=session, plates=self.recovered)
+            session.commit()
+        written = len(self.unsaved)
+        self.unsaved.clear()
+        self.recovered.clear()
+        return written
+
+    def stop(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)
 
 
 class Orchestrator:
@@ -84,7 +217,7 @@ class Orchestrator:
         self.wake = threading.Event()
         self.replan_wanted = threading.Event()
         self.stopping = threading.Event()
-        self.slices: dict[tuple[int, Profile, int], SliceResult] = {}
+        self.plates = Plates(settings, on_ready=self.wake.set)
         self.worker = threading.Thread(target=self._work, name="dispatcher", daemon=True)
 
     # --- lifecycle ---
@@ -98,6 +231,7 @@ class Orchestrator:
         # reconciliation compares the database with what the printers say.
         time.sleep(1.0)
         self.bridge.flush_once()
+        self.plates.load(self.engine)
         self.replan_wanted.set()
         self.wake.set()
         self.worker.start()
@@ -106,6 +240,7 @@ class Orchestrator:
         self.stopping.set()
         self.wake.set()
         self.worker.join(timeout=30)
+        self.plates.stop()
         self.bridge.stop()
         self.connection.stop()
 
@@ -179,17 +314,21 @@ class Orchestrator:
             log.info("planned %d new jobs, withdrew %d", created, withdrawn)
         return created
 
-    def estimate(self, session: Session, part: Part, printer: Printer, copies: int) -> float:
-        key = (id_of(part), profile_of(printer), copies)
-        if key not in self.slices:
-            job = Job(part_id=id_of(part), copies=copies)
-            self.slices[key] = parts.slice_job(
-                session=session, settings=self.settings, job=job, printer=printer
-            )
-        return self.slices[key].seconds
+    def estimate(self, part: Part, printer: Printer, copies: int, now: datetime) -> float | None:
+        """The slicer's time for the plate on the printer, or None: not sliced yet, or it
+        cannot be (the scheduler then leaves the pair aside)."""
+        plate = self.plates.plate(part, printer, copies, now)
+        return plate.seconds if isinstance(plate, SliceResult) else None
+
+    def save_plates(self) -> None:
+        failed = self.plates.save(self.engine)
+        if failed:
+            self.counters.add("slicing_failures", failed)
 
     def dispatch_once(self) -> int:
         moment = datetime.now(UTC)
+        self.plates.collect(moment)
+        self.save_plates()
         board = self.bridge.board
         if not board.any_idle() and not board.empty():
             # No printer can take a job (`free_printers` would find none): spare the
@@ -203,17 +342,18 @@ class Orchestrator:
                 self.settings,
                 live,
                 moment,
-                lambda part, printer, copies: self.estimate(session, part, printer, copies),
+                lambda part, printer, copies: self.estimate(part, printer, copies, moment),
             )
             for job, printer, _decision in made:
                 key = (job.part_id, profile_of(printer), job.copies)
-                job.gcode_sha256 = self.slices[key].sha256
+                job.gcode_sha256 = self.plates.sliced[key].sha256
                 session.add(job)
             session.commit()
+        self.save_plates()
         return self.send(job for job, _printer, _decision in made)
 
     def send(self, jobs: Iterable[Job]) -> int:
-        jobs = [self.with_gcode(job) for job in jobs]
+        jobs = [ready for job in jobs if (ready := self.with_gcode(job)) is not None]
         if not jobs:
             return 0
         over_rest = self.plugin_printer_ids({job.printer_id or 0 for job in jobs})
@@ -239,18 +379,34 @@ class Orchestrator:
             self.counters.add("start_jobs_over_rest", len(starts))
         return len(sent)
 
-    def with_gcode(self, job: Job) -> Job:
+    def with_gcode(self, job: Job) -> Job | None:
         """A job assigned by hand (`POST /jobs` with a printer) has no G-code or command id
-        yet: slice it for its printer first."""
+        yet: its plate is sliced for its printer first. None while PrusaSlicer works (the
+        sweep sends it then), or when the plate cannot be sliced for that printer: the job
+        then goes back to the queue, for another printer."""
         if job.gcode_sha256 is not None and job.command_id is not None:
             return job
+        moment = datetime.now(UTC)
         with Session(self.engine, expire_on_commit=False) as session:
             stored = session.get(Job, job.id)
             printer = session.get(Printer, job.printer_id)
-            assert stored is not None and printer is not None
-            sliced = parts.slice_job(
-                session=session, settings=self.settings, job=stored, printer=printer
-            )
+            part = session.get(Part, job.part_id)
+            assert stored is not None and printer is not None and part is not None
+            if stored.status != JobStatus.ASSIGNED:
+                return None  # cancelled meanwhile
+            sliced = self.plates.plate(part, printer, stored.copies, moment)
+            if isinstance(sliced, SlicingFailure):
+                reason = (
+                    f"it cannot be sliced for printer {printer.id} ({sliced.problem}); "
+                    "back in the queue for another printer"
+                )
+                change = after_failure(stored.attempts, self.settings.max_job_attempts, reason)
+                apply_transition(session, stored, change, moment)
+                session.commit()
+                self.replan_wanted.set()
+                self.wake.set()
+            if not isinstance(sliced, SliceResult):
+                return None
             stored.gcode_sha256 = sliced.sha256
             stored.estimated_seconds = stored.estimated_seconds or sliced.seconds
             stored.command_id = stored.command_id or f"start-{stored.id}-{stored.attempts}"

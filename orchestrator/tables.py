@@ -7,9 +7,10 @@ append-only ledger and every balance is a sum over it (see `orchestrator.ledger`
 from __future__ import annotations
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Any, Protocol
+from urllib.parse import urlsplit
 
 from pydantic import field_validator
 from sqlalchemy import (
@@ -161,18 +162,82 @@ class DisinfectionMethod(StrEnum):
 HOURS_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
 
 
-BASE_TOPIC_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
+# The OctoPrint-MQTT plugin's Base Topic, as its settings show it: plain topic levels, and
+# the trailing slash its default (`octoPrint/`) has, or not. The plugin appends `event/...`
+# to it as is, so it is stored as is (no wildcards, `$` or spaces: it goes into the ACL).
+BASE_TOPIC_PATTERN = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*/?$")
 
 
 def check_base_topic(value: str | None) -> str | None:
-    if value is not None and not BASE_TOPIC_PATTERN.match(value):
-        raise ValueError("must be plain topic levels such as 'octoPrint/camille-mk3'")
-    return value
+    if value is None:
+        return None
+    base = value.strip()  # a copy from the plugin's settings may bring a space along
+    if not BASE_TOPIC_PATTERN.match(base):
+        raise ValueError(
+            "must be the Base Topic from the OctoPrint-MQTT plugin's settings, copied as it "
+            "is, such as 'octoPrint/camille-mk3/' (letters, digits, '_', '.', '-' and '/')"
+        )
+    return base
 
 
 def check_hours_window(value: str | None) -> str | None:
     if value is not None and not HOURS_PATTERN.match(value):
         raise ValueError("must be a daily window such as '08:00-20:00'")
+    return value
+
+
+def check_http_url(value: str | None) -> str | None:
+    """An http(s) address with a host and nothing else in it: no login, no fragment.
+
+    Where it may lead (a private or loopback address) is checked when it is called."""
+    if value is None:
+        return None
+    try:
+        parts = urlsplit(value.strip())
+        parts.port  # noqa: B018  (raises ValueError on a port out of range)
+    except ValueError:
+        raise ValueError("must be an address such as http://192.168.1.20:5000") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ValueError("must start with http:// or https:// and name a host")
+    if parts.username or parts.password or parts.fragment:
+        raise ValueError("must not hold a login or a '#': give the API key in its own field")
+    return value.strip().rstrip("/")
+
+
+MATERIAL_PATTERN = re.compile(r"^[A-Z0-9][A-Z0-9+-]{1,11}$")
+# What an order's needed-by date may be: from today to a year ahead. Today is taken in
+# UTC: Europe's dates are never behind it, so "today" in France is always accepted.
+PLANNING_HORIZON = timedelta(days=366)
+
+
+def check_material(value: str | None) -> str | None:
+    if value is None:
+        return None
+    material = value.strip().upper()
+    if not MATERIAL_PATTERN.match(material):
+        raise ValueError("must be a filament such as PLA, PETG or ABS (letters, digits, + or -)")
+    return material
+
+
+def check_needed_by(value: date) -> date:
+    today = datetime.now(UTC).date()
+    if value < today:
+        raise ValueError("is in the past; give the date you need the goods by")
+    if value > today + PLANNING_HORIZON:
+        raise ValueError("is more than a year ahead; order again nearer the time")
+    return value
+
+
+def check_recent_moment(value: datetime | None) -> datetime | None:
+    """A moment a person records: not in the future, not over a year ago."""
+    if value is None:
+        return None
+    moment = value if value.tzinfo else value.replace(tzinfo=UTC)
+    now = datetime.now(UTC)
+    if moment > now + timedelta(minutes=5):
+        raise ValueError("is in the future")
+    if moment < now - PLANNING_HORIZON:
+        raise ValueError("is more than a year ago")
     return value
 
 
@@ -187,6 +252,7 @@ class Account(AccountBase, table=True):
     role: Role = word(index=True)
     token_hash: str = Field(unique=True, max_length=64)
     created_at: datetime = timestamp()
+    token_changed_at: datetime | None = optional_timestamp()
 
 
 class AccountPublic(AccountBase):
@@ -232,13 +298,22 @@ class MakerPublic(MakerBase):
 # --- printers -------------------------------------------------------------------------
 
 
+# The physical ranges of a desktop FDM printer: a value outside them is a typo (or worse),
+# and would make every plan and slice for the fleet fail.
+BED_XY_MM = (50, 1000)
+BED_Z_MM = (20, 1000)
+NOZZLE_MM = (0.1, 1.2)
+
+
 class PrinterBase(SQLModel):
     name: str = Field(min_length=1, max_length=120)
-    bed_x_mm: float = Field(gt=0, le=2000)
-    bed_y_mm: float = Field(gt=0, le=2000)
-    bed_z_mm: float = Field(gt=0, le=2000)
-    nozzle_mm: float = Field(default=0.4, gt=0, le=2)
-    material: str = Field(default="PETG", min_length=1, max_length=20)
+    bed_x_mm: float = Field(ge=BED_XY_MM[0], le=BED_XY_MM[1], description="Bed width, mm.")
+    bed_y_mm: float = Field(ge=BED_XY_MM[0], le=BED_XY_MM[1], description="Bed depth, mm.")
+    bed_z_mm: float = Field(ge=BED_Z_MM[0], le=BED_Z_MM[1], description="Build height, mm.")
+    nozzle_mm: float = Field(default=0.4, ge=NOZZLE_MM[0], le=NOZZLE_MM[1])
+    material: str = Field(
+        default="PETG", min_length=1, max_length=20, description="PLA, PETG, ABS, ASA..."
+    )
     availability_hours: str = Field(
         default="00:00-24:00",
         max_length=11,
@@ -247,47 +322,55 @@ class PrinterBase(SQLModel):
     connection_kind: ConnectionKind = ConnectionKind.AGENT
     octoprint_url: str | None = Field(default=None, max_length=500)
     mqtt_base_topic: str | None = Field(
-        default=None, max_length=200, description="OctoPrint-MQTT plugin base topic."
+        default=None,
+        max_length=200,
+        description=(
+            "The OctoPrint-MQTT plugin's Base Topic, copied as its settings show it "
+            "(default 'octoPrint/', slash included); topics are this plus 'event/...'."
+        ),
     )
 
     _hours_window = field_validator("availability_hours")(check_hours_window)
     _base_topic = field_validator("mqtt_base_topic")(check_base_topic)
-
-    @field_validator("material")
-    @classmethod
-    def _material_upper(cls, value: str) -> str:
-        return value.strip().upper()
+    _octoprint_url = field_validator("octoprint_url")(check_http_url)
+    _material = field_validator("material")(check_material)
 
 
 class Printer(PrinterBase, table=True):
     id: int | None = Field(default=None, primary_key=True)
     connection_kind: ConnectionKind = word(ConnectionKind.AGENT)
     maker_id: int = Field(foreign_key="maker.id", index=True)
-    octoprint_api_key: str | None = Field(default=None, max_length=200)
+    # Sealed with a key derived from the service's secret (orchestrator.core.sealing).
+    octoprint_api_key: str | None = Field(default=None, max_length=600)
     token_hash: str = Field(unique=True, max_length=64)
     mqtt_password_hash: str | None = Field(default=None, max_length=300)
     created_at: datetime = timestamp()
+    token_changed_at: datetime | None = optional_timestamp()
 
 
 class PrinterCreate(PrinterBase):
-    octoprint_api_key: str | None = Field(default=None, max_length=200)
+    octoprint_api_key: str | None = Field(default=None, max_length=200, regex=r"^[!-~]+$")
 
 
 class PrinterUpdate(SQLModel):
     name: str | None = Field(default=None, min_length=1, max_length=120)
-    bed_x_mm: float | None = Field(default=None, gt=0, le=2000)
-    bed_y_mm: float | None = Field(default=None, gt=0, le=2000)
-    bed_z_mm: float | None = Field(default=None, gt=0, le=2000)
-    nozzle_mm: float | None = Field(default=None, gt=0, le=2)
+    bed_x_mm: float | None = Field(default=None, ge=BED_XY_MM[0], le=BED_XY_MM[1])
+    bed_y_mm: float | None = Field(default=None, ge=BED_XY_MM[0], le=BED_XY_MM[1])
+    bed_z_mm: float | None = Field(default=None, ge=BED_Z_MM[0], le=BED_Z_MM[1])
+    nozzle_mm: float | None = Field(default=None, ge=NOZZLE_MM[0], le=NOZZLE_MM[1])
     material: str | None = Field(default=None, min_length=1, max_length=20)
     availability_hours: str | None = Field(default=None, max_length=11)
     connection_kind: ConnectionKind | None = None
     octoprint_url: str | None = Field(default=None, max_length=500)
-    octoprint_api_key: str | None = Field(default=None, max_length=200)
-    mqtt_base_topic: str | None = Field(default=None, max_length=200)
+    octoprint_api_key: str | None = Field(default=None, max_length=200, regex=r"^[!-~]+$")
+    mqtt_base_topic: str | None = Field(
+        default=None, max_length=200, description="The OctoPrint-MQTT plugin's Base Topic, as is."
+    )
 
     _hours_window = field_validator("availability_hours")(check_hours_window)
     _base_topic = field_validator("mqtt_base_topic")(check_base_topic)
+    _octoprint_url = field_validator("octoprint_url")(check_http_url)
+    _material = field_validator("material")(check_material)
 
 
 class PrinterPublic(PrinterBase):
@@ -299,10 +382,13 @@ class PrinterPublic(PrinterBase):
 
 
 class PrinterWithCredentials(PrinterPublic):
-    """Returned once, at creation: the agent's token, used for MQTT and G-code downloads."""
+    """Returned once, at creation or rotation: the agent's token (its G-code downloads, and
+    the base of its broker login) and the broker login itself, for the OctoPrint-MQTT
+    plugin, whose password is derived from the token and never gives it back."""
 
     token: str
     mqtt_username: str
+    mqtt_password: str
 
 
 # --- catalogue ------------------------------------------------------------------------
@@ -373,6 +459,40 @@ class ProductPublic(ProductBase):
     bom: list[BomLinePublic]
 
 
+class SlicingFailure(SQLModel, table=True):
+    """A part that could not be sliced for one printer profile (bed, nozzle, material).
+
+    The orchestrator writes it and skips the pair until `retry_at`; the board and the part's
+    plates show it; a slice that succeeds deletes it. Keyed by the profile, as slicing is:
+    every printer with that profile is concerned, and a printer whose settings change is
+    not any more."""
+
+    __table_args__ = (
+        UniqueConstraint(
+            "part_id",
+            "bed_x_mm",
+            "bed_y_mm",
+            "bed_z_mm",
+            "nozzle_mm",
+            "material",
+            name="uq_slicing_failure_plate",
+        ),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    part_id: int = Field(foreign_key="part.id")
+    bed_x_mm: float
+    bed_y_mm: float
+    bed_z_mm: float
+    nozzle_mm: float
+    material: str = Field(max_length=20)
+    problem: str = word()  # an orchestrator.parts.slicing.SlicingProblem
+    failures: int = 1
+    first_failed_at: datetime = timestamp()
+    last_failed_at: datetime = timestamp()
+    retry_at: datetime = timestamp()
+
+
 # --- orders ---------------------------------------------------------------------------
 
 
@@ -397,6 +517,8 @@ class Order(OrderBase, table=True):
 class OrderCreate(OrderBase):
     product_key: str = Field(min_length=1, max_length=60)
     confirm_duplicate: bool = False
+
+    _needed_by = field_validator("needed_by")(check_needed_by)
 
 
 class OrderPublic(OrderBase):
@@ -729,6 +851,8 @@ class BatchPublic(BatchBase):
 class DisinfectionCreate(SQLModel):
     method: DisinfectionMethod
     disinfected_at: datetime | None = None
+
+    _recent = field_validator("disinfected_at")(check_recent_moment)
 
 
 class PackingCreate(SQLModel):

@@ -1,7 +1,10 @@
 """The printer agent: runs beside one OctoPrint and links it to the service over MQTT.
 
 It connects outbound (volunteers sit behind home routers), with a retained last will
-`offline` on its status topic and a retained birth status on every connect. It polls
+`offline` on its status topic and a retained birth status on every connect. A new
+printer's login reaches the broker a moment after it is registered (the service rewrites
+the password file and the broker reloads it), so a refused login is waited for, with
+backoff, and is only worth a warning when it lasts. It polls
 OctoPrint's REST API about once a second, publishes status when something changes (and
 at most every `status_interval_seconds` while printing), and turns what it sees into
 events. Events go to an on-disk outbox first and leave it only when the broker has
@@ -10,6 +13,10 @@ acknowledged them, so neither a broker restart nor a killed agent loses one.
 Commands are carried out once per `command_id`. After a print ends the printer waits for
 the maker to confirm the bed is clear (`makerline agent clear`, over the control socket,
 or the service's `clear_bed`); no job starts before that.
+
+The printer's token goes to the service's API only: a start_job whose G-code link is not
+that job's G-code on `api_url` is refused before any request is made, and counted (`makerline
+agent status` tells how many), and the download follows no redirect.
 
 Threads: paho's network thread and the control socket's thread only put items on one
 inbox queue; everything else (OctoPrint, the store, decisions) happens on the thread that
@@ -33,7 +40,7 @@ from paho.mqtt.enums import CallbackAPIVersion
 from paho.mqtt.packettypes import PacketTypes
 from paho.mqtt.properties import Properties
 
-from printers.agent_config import AgentSettings
+from printers.agent_config import AgentSettings, GcodeLinkRefused
 from printers.agent_control import ControlReply, ControlServer
 from printers.agent_store import AgentStore
 from printers.job_files import gcode_filename, sha256_hex
@@ -76,6 +83,11 @@ SESSION_EXPIRY_SECONDS = 7 * 24 * 3600
 CONTROL_REPLY_TIMEOUT_SECONDS = 30.0
 RECONNECT_MIN_SECONDS = 1
 RECONNECT_MAX_SECONDS = 30
+# How long a refused login is taken for the broker not having reloaded its password file
+# yet (about a second, measured with deploy/mosquitto/run.sh) before it is worth a warning.
+LOGIN_PATIENCE_SECONDS = 60.0
+# CONNACK reasons that mean "not this login", under MQTT 3.1.1 and 5.
+LOGIN_REFUSALS = frozenset({"Not authorized", "Bad user name or password"})
 
 
 class GcodeDownloadError(RuntimeError):
@@ -88,6 +100,11 @@ class GcodeDownloadError(RuntimeError):
 @dataclass(frozen=True)
 class _Connected:
     pass
+
+
+@dataclass(frozen=True)
+class _Refused:
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -112,18 +129,27 @@ class _ControlRequest:
     reply: queue.Queue[ControlReply]
 
 
-_InboxItem = _Connected | _Disconnected | _Acknowledged | _Command | _ControlRequest
+_InboxItem = _Connected | _Refused | _Disconnected | _Acknowledged | _Command | _ControlRequest
 
 
 def download_gcode(url: str, token: str, *, max_bytes: int, timeout: float) -> bytes:
-    """Fetch a job's G-code with the printer's bearer token, refusing oversized files."""
+    """Fetch a job's G-code with the printer's bearer token, refusing oversized files.
+
+    `url` must already be known to be the service's (`AgentSettings.gcode_download_url`);
+    a redirect is not followed, so the token cannot be carried anywhere else."""
     try:
         with requests.get(
             url,
             headers={"Authorization": f"Bearer {token}"},
             timeout=(timeout, timeout * 6),
             stream=True,
+            allow_redirects=False,
         ) as response:
+            if response.is_redirect:
+                raise GcodeDownloadError(
+                    f"the service answered HTTP {response.status_code}, a redirect, "
+                    "which is not followed"
+                )
             if response.status_code != 200:
                 raise GcodeDownloadError(f"the service answered HTTP {response.status_code}")
             chunks = []
@@ -135,7 +161,8 @@ def download_gcode(url: str, token: str, *, max_bytes: int, timeout: float) -> b
                 chunks.append(chunk)
             return b"".join(chunks)
     except requests.RequestException as error:
-        raise GcodeDownloadError(f"cannot reach the service: {error}") from error
+        log.warning("G-code download failed: %s", error)
+        raise GcodeDownloadError("the service could not be reached") from error
 
 
 class Agent:
@@ -156,12 +183,15 @@ class Agent:
         self._client = self._make_client()
         self._control = ControlServer(settings.control_socket_path, self._ask_from_control)
         self._bad_commands = 0  # counted by the network thread, told by `agent status`
+        self._refused_links = 0  # G-code links off the service's API, told by `agent status`
         # Main-thread state.
         self._store: AgentStore | None = None
         self._memory = PrintMemory()
         self._snapshot: OctoPrintSnapshot | None = None
         self._octoprint_problem: str | None = None
         self._connected = False
+        self._refused_since: float | None = None  # the broker refuses our login since then
+        self._refusal_warned = False
         self._pending_events: dict[int, str] = {}
         self._last_status_key: tuple[Any, ...] | None = None
         self._last_status_detail: tuple[Any, ...] | None = None
@@ -272,7 +302,7 @@ class Agent:
     ) -> None:
         try:
             if reason_code.is_failure:
-                log.error("broker refused the connection: %s", reason_code)
+                self._inbox.put(_Refused(str(reason_code)))  # paho retries with backoff
                 return
             # Subscriptions are replayed on every connect, whatever the session kept.
             client.subscribe(self._commands_topic, qos=1)
@@ -326,9 +356,12 @@ class Agent:
         match item:
             case _Connected():
                 self._connected = True
+                self._refused_since, self._refusal_warned = None, False
                 log.info("connected to the broker")
                 self._publish_status(force=True)
                 self._flush_outbox()
+            case _Refused(reason):
+                self._login_refused(reason)
             case _Disconnected(reason):
                 if self._connected:
                     log.warning("lost the broker (%s); paho reconnects with backoff", reason)
@@ -357,7 +390,7 @@ class Agent:
             try:
                 last_print = self._octoprint.last_print(memory.job_file)
             except OctoPrintError as error:
-                log.warning("cannot read the result of %s: %s", memory.job_file, error)
+                log.warning("cannot read the result of %s: %s", memory.job_file, error.for_log())
                 self._remember(memory)
                 return
             ending = print_ending(memory, self._snapshot, last_print, now)
@@ -371,10 +404,10 @@ class Agent:
         try:
             snapshot = self._octoprint.snapshot()
         except OctoPrintUnauthorised as error:
-            self._note_octoprint_problem(f"unauthorised: {error}")
+            self._note_octoprint_problem(f"unauthorised: {error.for_log()}")
             return None
         except OctoPrintError as error:
-            self._note_octoprint_problem(str(error))
+            self._note_octoprint_problem(error.for_log())
             return None
         if self._octoprint_problem is not None:
             log.info("OctoPrint answers again")
@@ -391,6 +424,23 @@ class Agent:
             assert self._store is not None
             self._store.save_memory(memory)
             self._memory = memory
+
+    def _login_refused(self, reason: str) -> None:
+        if reason not in LOGIN_REFUSALS:
+            log.error("the broker refused the connection: %s", reason)
+            return
+        now = time.monotonic()
+        if self._refused_since is None:
+            self._refused_since = now
+            log.info("waiting for the broker to accept this printer")
+        elif now - self._refused_since >= LOGIN_PATIENCE_SECONDS and not self._refusal_warned:
+            self._refusal_warned = True
+            log.warning(
+                "the broker still refuses this printer's login (%s): check printer_id and "
+                "printer_token in %s",
+                reason,
+                self.settings.source,
+            )
 
     # --- status ---
 
@@ -508,6 +558,13 @@ class Agent:
         if job_id in (self._memory.job_id, self._memory.last_job_id):
             log.info("job %s is already on this printer; start_job ignored", job_id)
             return
+        try:
+            source = self.settings.gcode_download_url(command.gcode_url, job_id)
+        except GcodeLinkRefused as error:
+            self._refused_links += 1
+            log.warning("start_job %s names G-code at %r: %s", job_id, command.gcode_url, error)
+            self._refuse(job_id, str(error))
+            return
         self._snapshot = self._take_snapshot()
         refusal = start_refusal(self._memory, self._snapshot, job_id)
         if refusal is not None:
@@ -515,7 +572,7 @@ class Agent:
             return
         try:
             gcode = download_gcode(
-                self.settings.gcode_source(command.gcode_url),
+                source,
                 self.settings.printer_token,
                 max_bytes=self.settings.gcode_max_bytes,
                 timeout=self.settings.http_timeout_seconds,
@@ -531,6 +588,7 @@ class Agent:
         try:
             self._octoprint.start_print(filename, gcode)
         except OctoPrintError as error:
+            log.warning("OctoPrint refused job %s: %s", job_id, error.for_log())
             self._refuse(job_id, f"OctoPrint refused the job: {error}")
             return
         self._remember(after_start(self._memory, job_id, filename, started_at))
@@ -548,9 +606,9 @@ class Agent:
         try:
             self._octoprint.cancel()
         except OctoPrintWrongState as error:
-            log.info("cancel: %s (the print has ended already?)", error)
+            log.info("cancel: %s (the print has ended already?)", error.for_log())
         except OctoPrintUnreachable as error:
-            log.warning("cancel: %s", error)
+            log.warning("cancel: %s", error.for_log())
 
     def _pause_or_resume(self, command: CommandPayload) -> None:
         if self._memory.job_id is None or command.job_id not in (None, self._memory.job_id):
@@ -562,7 +620,7 @@ class Agent:
             else:
                 self._octoprint.resume()
         except OctoPrintError as error:
-            log.warning("%s: %s", command.kind, error)
+            log.warning("%s: %s", command.kind, error.for_log())
 
     # --- bed clear ---
 
@@ -574,8 +632,15 @@ class Agent:
             True,
             f"printer {self.settings.printer_id}: {status.state.value}"
             + (f", job {status.job_id}" if status.job_id else "")
-            + (f", bad commands dropped: {self._bad_commands}" if self._bad_commands else ""),
+            + ("" if self._connected else f", {self._broker_problem()}")
+            + (f", bad commands dropped: {self._bad_commands}" if self._bad_commands else "")
+            + (f", G-code links refused: {self._refused_links}" if self._refused_links else ""),
         )
+
+    def _broker_problem(self) -> str:
+        if self._refused_since is not None:
+            return "waiting for the broker to accept this printer's login"
+        return "not connected to the broker (it reconnects by itself)"
 
     def _clear_bed(self) -> ControlReply:
         memory = self._memory

@@ -107,7 +107,8 @@ def send_control_request(path: Path, verb: str, timeout: float = 15.0) -> Contro
             answer = json.loads(_read_line(client))
     except (OSError, ValueError) as error:
         raise ControlError(
-            f"no agent answers on {path} ({error}); is the agent running with this state dir?"
+            f"no agent answers on {path} ({error}): start it with `makerline agent` "
+            "(with the same --config or --state-dir, if you gave one)"
         ) from error
     return ControlReply(ok=bool(answer.get("ok")), message=str(answer.get("message", "")))
 

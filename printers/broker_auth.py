@@ -1,7 +1,13 @@
 """Mosquitto 2.0's password and ACL files, rendered from the printer list.
 
-Pure functions: the service stores each printer's `$7$` hash (never the token) and writes
-these files whenever printers change; the broker is then told to reload them.
+Pure functions: the service stores each printer's `$7$` hash and writes these files
+whenever printers change; the broker is then told to reload them.
+
+A printer's broker password is not its API token but derived from it one way
+(`printer_broker_password`): the agent derives it itself, and a plugin printer's owner
+pastes it into the OctoPrint-MQTT plugin, which writes it into OctoPrint's log. Whoever
+reads that log can then speak on the broker as that printer, and nothing more: the
+password gives neither the token nor a way into the API.
 
 Access rule: user `printer-{id}` may write only its own `status` and `events` and read only
 its own `commands`; the service user reads and writes everything under the prefix.
@@ -28,6 +34,9 @@ from printers.topics import (
 DEFAULT_ITERATIONS = 101
 SALT_BYTES = 12
 HASH_BYTES = 64
+# Changing the label changes every printer's broker password: only with a new version.
+BROKER_PASSWORD_LABEL = b"makerline broker password v1"
+BROKER_PASSWORD_PREFIX = "mqb_"
 
 
 class BrokerAuthError(ValueError):
@@ -36,6 +45,14 @@ class BrokerAuthError(ValueError):
 
 def printer_username(printer_id: int | str) -> str:
     return f"printer-{check_printer_id(printer_id)}"
+
+
+def printer_broker_password(printer_token: str) -> str:
+    """The broker password of the printer whose API token this is: HMAC-SHA256 keyed by
+    the token over a fixed label, so it can be computed from the token and the token
+    cannot be computed from it. Its `mqb_` prefix tells it from a token (`mkl_`)."""
+    digest = hmac.new(printer_token.encode(), BROKER_PASSWORD_LABEL, hashlib.sha256).digest()
+    return BROKER_PASSWORD_PREFIX + base64.urlsafe_b64encode(digest).rstrip(b"=").decode()
 
 
 def mosquitto_password_hash(

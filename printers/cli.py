@@ -15,8 +15,10 @@ import sys
 from pathlib import Path
 
 from printers.agent_config import (
+    CONFIG_ENV,
     CONTROL_SOCKET_NAME,
     AgentSettingsError,
+    default_config_path,
     load_agent_settings,
 )
 from printers.agent_control import ControlError, send_control_request
@@ -33,13 +35,15 @@ def _config_arguments(parser: argparse.ArgumentParser, default: object) -> None:
         "--config",
         type=Path,
         default=default,
-        help="agent TOML file (keys as in MAKERLINE_AGENT_* without the prefix, lower case)",
+        help="agent TOML file (keys as in MAKERLINE_AGENT_* without the prefix, lower case); "
+        f"default: ${CONFIG_ENV}, else $XDG_CONFIG_HOME/makerline/agent.toml",
     )
     parser.add_argument(
         "--state-dir",
         type=Path,
         default=default,
-        help="the agent's state directory (outbox, control socket); overrides the config",
+        help="the agent's state directory (outbox, control socket); overrides the config; "
+        "default: $XDG_STATE_HOME/makerline/printer-{id}",
     )
 
 
@@ -49,7 +53,9 @@ def _register_agent(subparsers: argparse._SubParsersAction) -> None:
         help="run the printer agent beside OctoPrint, or talk to the running one",
         description=(
             "Run the printer agent (default), or confirm to the running agent that the "
-            "bed is clear. Settings come from --config and MAKERLINE_AGENT_* variables."
+            "bed is clear. Settings come from the config file `makerline agent enrol` "
+            f"wrote ({default_config_path()} unless --config or {CONFIG_ENV} names "
+            "another) and MAKERLINE_AGENT_* variables."
         ),
     )
     _config_arguments(agent, None)
@@ -83,7 +89,10 @@ def _register_enrol(actions: argparse._SubParsersAction) -> None:
         "nothing if the file already exists.",
     )
     enrol.add_argument(
-        "--api-url", required=True, help="the service, e.g. https://makerline.example.org"
+        "--api-url",
+        required=True,
+        help="the service, e.g. https://makerline.example.org: the address its G-code links "
+        "give, the only one the agent sends its token to",
     )
     who = enrol.add_mutually_exclusive_group(required=True)
     who.add_argument("--token", help="the maker's token, from sign-up")
@@ -99,9 +108,16 @@ def _register_enrol(actions: argparse._SubParsersAction) -> None:
     enrol.add_argument("--broker-url", required=True, help="mqtt(s)://host:port of the broker")
     enrol.add_argument("--octoprint-url", default="http://127.0.0.1:5000")
     enrol.add_argument("--octoprint-api-key", required=True, help="OctoPrint → Application keys")
-    enrol.add_argument("--config", type=Path, required=True, help="the agent TOML file to write")
     enrol.add_argument(
-        "--state-dir", type=Path, help="the agent's state folder (default: beside --config)"
+        "--config",
+        type=Path,
+        help=f"the agent TOML file to write (default: {default_config_path()}, where the "
+        "other `makerline agent` commands look for it)",
+    )
+    enrol.add_argument(
+        "--state-dir",
+        type=Path,
+        help="the agent's state folder (default: $XDG_STATE_HOME/makerline/printer-{id})",
     )
     enrol.set_defaults(func=_enrol)
 
@@ -138,6 +154,7 @@ def _enrol(args: argparse.Namespace) -> int:
     from printers.enrol import EnrolError, Enrolment, enrol
 
     x, y, z = args.bed
+    config = args.config or default_config_path()
     enrolment = Enrolment(
         api_url=args.api_url.rstrip("/"),
         printer={
@@ -152,8 +169,9 @@ def _enrol(args: argparse.Namespace) -> int:
         broker_url=args.broker_url,
         octoprint_url=args.octoprint_url,
         octoprint_api_key=args.octoprint_api_key,
-        config=args.config,
-        state_dir=args.state_dir or args.config.parent / "agent-state",
+        config=config,
+        # Written as an absolute path: the other commands read it from any folder.
+        state_dir=args.state_dir.resolve() if args.state_dir else None,
         maker_token=args.token,
         signup_name=args.signup,
         invite_code=args.invite_code,
@@ -165,12 +183,13 @@ def _enrol(args: argparse.Namespace) -> int:
         print(f"makerline agent enrol: {error}", file=sys.stderr)
         return 1
     if not enrolled.created:
-        print(f"{args.config} already enrols printer {enrolled.printer_id}: nothing to do")
+        print(f"{config} already enrols printer {enrolled.printer_id}: nothing to do")
         return 0
-    print(f"printer {enrolled.printer_id} registered; wrote {args.config}")
+    print(f"printer {enrolled.printer_id} registered; wrote {config}")
     if enrolled.maker_token:
         print(f"your maker token (shown once, keep it): {enrolled.maker_token}")
-    print(f"start the agent: makerline agent --config {args.config}")
+    where = "" if args.config is None else f" --config {config}"
+    print(f"start the agent: makerline agent{where}")
     return 0
 
 
@@ -236,13 +255,15 @@ def _agent_request(args: argparse.Namespace) -> int:
 
 
 def _control_socket(args: argparse.Namespace) -> Path | None:
+    """The running agent's socket: in --state-dir, else in the state folder its config
+    names (by default the one `makerline agent enrol` wrote)."""
     state_dir = getattr(args, "state_dir", None)
     if state_dir is not None:
         return Path(state_dir) / CONTROL_SOCKET_NAME
     try:
         return load_agent_settings(getattr(args, "config", None)).control_socket_path
     except AgentSettingsError as error:
-        print(f"{error}\n(or pass --state-dir)", file=sys.stderr)
+        print(error, file=sys.stderr)
         return None
 
 

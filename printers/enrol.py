@@ -2,8 +2,11 @@
 
 It registers the printer with the service (`POST /api/v1/printers`, as the maker, or
 first signing the maker up), then writes the agent's TOML file with the printer's id and
-token, which the service shows only once. Run again with the same `--config`, it finds
-the file and does nothing, so a container can run it on every start.
+token, which the service shows only once, and the API's address (`api_url`), the one place
+the agent will send that token. The file goes where the other `makerline agent` commands
+look for it (`printers.agent_config.default_config_path`) unless `--config` says otherwise.
+Run again with the same config, it finds the file and does nothing, so a container can
+run it on every start.
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ class Enrolment:
     octoprint_url: str
     octoprint_api_key: str
     config: Path
-    state_dir: Path
+    state_dir: Path | None  # None: the agent's default, one folder per printer
     maker_token: str | None = None
     signup_name: str | None = None  # signs a new maker up when there is no token
     invite_code: str | None = None
@@ -109,17 +112,17 @@ def call(
 
 
 def write_config(enrolment: Enrolment, printer_id: str, printer_token: str) -> None:
-    write_agent_config(
-        enrolment.config,
-        {
-            "printer_id": printer_id,
-            "printer_token": printer_token,
-            "broker_url": enrolment.broker_url,
-            "octoprint_url": enrolment.octoprint_url,
-            "octoprint_api_key": enrolment.octoprint_api_key,
-            "state_dir": str(enrolment.state_dir),
-        },
-    )
+    values = {
+        "printer_id": printer_id,
+        "printer_token": printer_token,
+        "api_url": enrolment.api_url,
+        "broker_url": enrolment.broker_url,
+        "octoprint_url": enrolment.octoprint_url,
+        "octoprint_api_key": enrolment.octoprint_api_key,
+    }
+    if enrolment.state_dir is not None:
+        values["state_dir"] = str(enrolment.state_dir)
+    write_agent_config(enrolment.config, values)
 
 
 def existing_printer_id(config: Path) -> str:

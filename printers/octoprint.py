@@ -8,7 +8,13 @@ meets them:
 - `upload(select=True, print=True)` ignores both flags: we upload, then `select(print=True)`;
 - `/api/printer` answers 409 when the printer is not operational: state comes from
   `/api/connection` and `/api/job`, temperatures only when they can be read;
-- octorest raises a bare RuntimeError: we raise typed errors (`OctoPrintError` and kin).
+- octorest raises a bare RuntimeError: we raise typed errors (`OctoPrintError` and kin);
+- no redirect is followed: requests would carry the `X-Api-Key` header along (it strips
+  only `Authorization` when the host changes).
+
+An error's message is in our words: what OctoPrint did ("OctoPrint answered 404"), never
+its URL nor what it wrote back, since the message may end up in a job's reason that other
+makers read. What OctoPrint wrote is kept in `detail`, for the log of whoever runs it.
 """
 
 from __future__ import annotations
@@ -31,11 +37,18 @@ UPLOAD_TIMEOUT_SECONDS = 120.0
 
 
 class OctoPrintError(Exception):
-    """OctoPrint did not do what was asked; `status_code` is its HTTP answer, if any."""
+    """OctoPrint did not do what was asked; `status_code` is its HTTP answer, if any, and
+    `detail` what it (or the network) said, for a log only."""
 
-    def __init__(self, message: str, status_code: int | None = None) -> None:
+    def __init__(
+        self, message: str, status_code: int | None = None, detail: str | None = None
+    ) -> None:
         super().__init__(message)
         self.status_code = status_code
+        self.detail = detail
+
+    def for_log(self) -> str:
+        return f"{self} ({self.detail})" if self.detail else str(self)
 
 
 class OctoPrintUnreachable(OctoPrintError):
@@ -117,7 +130,7 @@ class LastPrint:
     date: float
 
 
-class _TimeoutAdapter(HTTPAdapter):
+class TimeoutAdapter(HTTPAdapter):
     """Gives every request a timeout, since octorest passes none."""
 
     def __init__(self, timeout: float) -> None:
@@ -131,8 +144,13 @@ class _TimeoutAdapter(HTTPAdapter):
 
 
 def session_with_timeout(timeout: float = DEFAULT_TIMEOUT_SECONDS) -> requests.Session:
+    return session_through(TimeoutAdapter(timeout))
+
+
+def session_through(adapter: HTTPAdapter) -> requests.Session:
+    """A session whose every request goes through `adapter` and follows no redirect."""
     session = requests.Session()
-    adapter = _TimeoutAdapter(timeout)
+    session.max_redirects = 0  # a redirect raises TooManyRedirects before it is followed
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -142,19 +160,21 @@ class _TypedOctoRest(OctoRest):
     """octorest with our errors instead of its RuntimeError."""
 
     def _check_response(self, response: requests.Response) -> requests.Response:
-        if 200 <= response.status_code < 300:
+        status = response.status_code
+        if 200 <= status < 300:
             return response
         detail = _error_text(response)
-        message = f"OctoPrint answered {response.status_code} to {response.request.method} "
-        message += f"{response.url}: {detail}"
-        if response.status_code in (401, 403):
+        if status in (401, 403):
             raise OctoPrintUnauthorised(
                 "OctoPrint refused the API key; check the key in OctoPrint's user settings",
-                response.status_code,
+                status,
+                detail,
             )
-        if response.status_code == 409:
-            raise OctoPrintWrongState(message, response.status_code)
-        raise OctoPrintError(message, response.status_code)
+        if status == 409:
+            raise OctoPrintWrongState(
+                "OctoPrint answered 409: the printer cannot do that now", status, detail
+            )
+        raise OctoPrintError(f"OctoPrint answered {status}", status, detail)
 
 
 def _error_text(response: requests.Response) -> str:
@@ -173,10 +193,19 @@ Result = TypeVar("Result")
 class OctoPrintAdapter:
     """One OctoPrint server. Every method raises only `OctoPrintError` subclasses."""
 
-    def __init__(self, url: str, api_key: str, *, timeout: float = DEFAULT_TIMEOUT_SECONDS) -> None:
+    def __init__(
+        self,
+        url: str,
+        api_key: str,
+        *,
+        timeout: float = DEFAULT_TIMEOUT_SECONDS,
+        session: requests.Session | None = None,
+    ) -> None:
+        """`session`, when given, carries every request (and sets its timeouts): the service
+        passes one that holds to its outbound policy."""
         self.url = url.rstrip("/")
         self._api_key = api_key
-        self._timeout = timeout
+        self._session = session or session_with_timeout(timeout)
         self._client: _TypedOctoRest | None = None
 
     def _rest(self) -> _TypedOctoRest:
@@ -184,9 +213,7 @@ class OctoPrintAdapter:
             # The constructor asks the server for its version: a failure here leaves
             # `_client` unset, so the next call tries again.
             self._client = self._call(
-                lambda: _TypedOctoRest(
-                    url=self.url, apikey=self._api_key, session=session_with_timeout(self._timeout)
-                )
+                lambda: _TypedOctoRest(url=self.url, apikey=self._api_key, session=self._session)
             )
         return self._client
 
@@ -195,13 +222,23 @@ class OctoPrintAdapter:
             return request()
         except OctoPrintError:
             raise
+        except requests.TooManyRedirects as error:
+            raise OctoPrintError(
+                "OctoPrint answered with a redirect; give the address it answers at itself "
+                "(https:// if it redirects there)",
+                error.response.status_code if error.response is not None else None,
+            ) from error
         except requests.Timeout as error:
-            raise OctoPrintUnreachable(f"OctoPrint at {self.url} did not answer in time") from error
+            raise OctoPrintUnreachable(
+                "OctoPrint did not answer in time", detail=str(error)
+            ) from error
         except requests.RequestException as error:
-            raise OctoPrintUnreachable(f"cannot reach OctoPrint at {self.url}: {error}") from error
+            raise OctoPrintUnreachable(
+                "OctoPrint could not be reached", detail=str(error)
+            ) from error
         except (ValueError, KeyError, TypeError) as error:
             raise OctoPrintError(
-                f"unexpected answer from OctoPrint at {self.url}: {error}"
+                "OctoPrint gave an answer that could not be read", detail=repr(error)
             ) from error
 
     def version(self) -> str:
@@ -252,7 +289,7 @@ class OctoPrintAdapter:
             raise
         except OctoPrintError as error:
             raise OctoPrintFileRejected(
-                f"OctoPrint refused the file {filename}: {error}", error.status_code
+                f"OctoPrint refused the file: {error}", error.status_code, error.detail
             ) from error
         # octorest's upload() drops select/print, hence the separate file command.
         self._call(lambda: rest.select(f"local/{filename}", print=True))

@@ -27,6 +27,9 @@ from pydantic import (
 
 PROTOCOL_VERSION: Literal[1] = 1
 MAX_PAYLOAD_BYTES = 64 * 1024
+# The largest MQTT packet either broker takes: a payload at the cap plus its topic and
+# headers. Mosquitto's `max_packet_size` and the embedded broker both use it.
+MAX_PACKET_BYTES = MAX_PAYLOAD_BYTES + 1024
 
 
 class PayloadError(ValueError):

@@ -34,7 +34,7 @@ import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
 from printers.agent_config import broker_address
-from printers.broker_auth import printer_username
+from printers.broker_auth import printer_broker_password, printer_username
 from printers.job_files import estimated_print_seconds, sha256_hex
 from printers.payloads import (
     CommandKind,
@@ -141,7 +141,9 @@ class SimulatedPrinter:
         )
         broker = self.simulation.broker
         if self.token is not None:
-            client.username_pw_set(printer_username(self.printer_id), self.token)
+            # The login an agent makes: its broker password is derived from its token.
+            password = printer_broker_password(self.token)
+            client.username_pw_set(printer_username(self.printer_id), password)
         elif broker.username is not None:
             client.username_pw_set(broker.username, broker.password)
         if broker.tls:
@@ -514,7 +516,8 @@ def add_simulator_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--credentials",
         type=Path,
-        help="JSON file {printer_id: token}; each printer then connects as printer-{id}",
+        help="JSON file {printer_id: token}; each printer then logs in as printer-{id} "
+        "with the broker password derived from its token, as its agent would",
     )
     parser.add_argument("--topic-prefix", default=DEFAULT_PREFIX)
     parser.add_argument("--speed", type=float, default=1.0, help="print time divisor")

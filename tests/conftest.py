@@ -146,6 +146,7 @@ def makers_printer(
         session=session,
         maker=maker,
         printer_in=PrinterCreate(name=printer_name, bed_x_mm=x, bed_y_mm=y, bed_z_mm=z),
+        settings=load_settings(),
     )
 
 

@@ -26,6 +26,7 @@ import paho.mqtt.client as mqtt
 import pytest
 import requests
 from paho.mqtt.enums import CallbackAPIVersion
+from playwright.sync_api import Browser, sync_playwright
 
 from printers import virtual_octoprint
 from tests.ports import free_port
@@ -468,3 +469,311 @@ def make_agent(tmp_path: Path) -> Iterator[Callable[..., AgentProcess]]:
     yield make
     for agent in agents:
         agent.stop()
+
+
+# --- the OctoPrint-MQTT plugin, emulated ----------------------------------------------
+
+PLUGIN_RETAINED_EVENTS = frozenset({"ZChange", "FirmwareData", "PausedForUser"})
+# OctoPrint's `state_string` where it is not the id in title case.
+PLUGIN_STATE_STRINGS = {
+    "DETECT_SERIAL": "Detecting serial connection",
+    "OPEN_SERIAL": "Opening serial connection",
+    "CLOSED_WITH_ERROR": "Offline after error",
+}
+_BASE62 = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+class OctoPrintMqttPlugin:
+    """Publishes what OctoPrint-MQTT 0.8.16 publishes, as it publishes it, for the tests
+    (the plugin needs paho-mqtt<2 and is fetched from GitHub, so it cannot run here).
+
+    Measured against the real plugin on OctoPrint 1.11.8 (/work/plugin-lab, and
+    `tests/printers/recorded/octoprint-mqtt-0.8.16-print.jsonl`, which `test_plugin_emulator`
+    compares it with, message for message):
+    - topics are the base topic and the sub-topic joined with no separator;
+    - MQTT 3.1, a random 22-character client id, clean session; the last will is
+      `{base}mqtt` = `disconnected`, QoS 1, retained, plain text, and each connection
+      publishes `connected` there, then retained resets of `progress/printing` (an empty
+      path) and `progress/slicing`;
+    - events are QoS 0: the payload, `_event`, and `_timestamp` in whole seconds; only
+      ZChange, FirmwareData and PausedForUser are retained;
+    - progress and temperatures are QoS 0 and retained, each sent only when it changed
+      (a temperature by 0.1 or more), and `actual` may be null;
+    - a graceful stop publishes `disconnected` and `event/Shutdown`, then drops the
+      connection without DISCONNECT, so the broker sends the will: `disconnected` twice.
+
+    The story methods (`print_started`, `print_done`...) publish what OctoPrint's events
+    are for that happening, in its order. Nothing is sent before `connect()`, as the plugin
+    drops what happens while it is not connected.
+    """
+
+    def __init__(
+        self,
+        port: int,
+        base: str = "octoPrint/",
+        *,
+        username: str | None = None,
+        password: str | None = None,
+    ) -> None:
+        self.port = port
+        self.base = base
+        self.username, self.password = username, password
+        self.client: mqtt.Client | None = None
+        self.progress_sent: tuple[str, str, int] | None = None
+        self.temperatures_sent: dict[str, tuple[float | None, float | None]] = {}
+        self.last_sent: dict[str, tuple[str, int, bool]] = {}  # by sub-topic
+
+    # --- the connection ---
+
+    def connect(self) -> None:
+        client_id = "".join(_BASE62[b % 62] for b in os.urandom(22))
+        client = mqtt.Client(
+            CallbackAPIVersion.VERSION2, client_id, protocol=mqtt.MQTTv31, clean_session=True
+        )
+        if self.username is not None:
+            client.username_pw_set(self.username, self.password)
+        client.will_set(self.topic("mqtt"), "disconnected", qos=1, retain=True)
+        connected = threading.Event()
+        client.on_connect = lambda c, u, flags, reason, props: reason == 0 and connected.set()
+        client.connect("127.0.0.1", self.port, keepalive=60)
+        client.loop_start()
+        assert connected.wait(10), "the emulated plugin could not connect"
+        self.client = client
+        self.publish("mqtt", "connected", qos=1, retain=True)
+        self.progress_sent = None
+        self._progress("", "", 0)
+        slicing = dict.fromkeys(
+            ("slicer", "source_location", "source_path", "destination_location"), ""
+        )
+        self.publish_json(
+            "progress/slicing", {**slicing, "destination_path": "", "progress": 0}, retain=True
+        )
+
+    def shutdown(self, *, stray: bool = True) -> None:
+        """OctoPrint stopped gracefully: `disconnected`, `Shutdown`, a stray temperature
+        (sent after the first `disconnected`, as seen), then the will when the connection
+        drops."""
+        self.publish("mqtt", "disconnected", qos=1, retain=True)
+        self.event("Shutdown")
+        if stray:
+            for heater, (actual, target) in list(self.temperatures_sent.items())[:1]:
+                self.temperatures_sent.pop(heater)
+                self.temperature(heater, actual, target)
+        self.kill()
+
+    def kill(self) -> None:
+        """The process is gone (SIGKILL): the socket closes, the broker sends the will."""
+        assert self.client is not None
+        client, self.client = self.client, None
+        client.loop_stop()
+        sock = client.socket()
+        if sock is not None:
+            sock.close()
+
+    def close(self) -> None:
+        if self.client is not None:
+            self.kill()
+
+    # --- what the plugin sends ---
+
+    def topic(self, sub_topic: str) -> str:
+        return f"{self.base}{sub_topic}"
+
+    def publish(self, sub_topic: str, payload: str, *, qos: int = 0, retain: bool = False) -> None:
+        assert self.client is not None, "the plugin publishes nothing while not connected"
+        info = self.client.publish(self.topic(sub_topic), payload, qos=qos, retain=retain)
+        info.wait_for_publish(10)
+        self.last_sent[sub_topic] = (payload, qos, retain)
+
+    def repeat(self, sub_topic: str) -> None:
+        """The last message on `sub_topic` again, byte for byte: what a second replica of
+        the service hears, or a broker's redelivery."""
+        payload, qos, retain = self.last_sent[sub_topic]
+        self.publish(sub_topic, payload, qos=qos, retain=retain)
+
+    def publish_json(self, sub_topic: str, data: dict[str, Any], *, retain: bool = False) -> None:
+        self.publish(sub_topic, json.dumps({**data, "_timestamp": int(time.time())}), retain=retain)
+
+    def event(self, kind: str, /, **payload: Any) -> None:
+        body = {**payload, "_event": kind}
+        self.publish_json(f"event/{kind}", body, retain=kind in PLUGIN_RETAINED_EVENTS)
+
+    def state(self, state_id: str) -> None:
+        state_string = PLUGIN_STATE_STRINGS.get(state_id, state_id.title())
+        self.event("PrinterStateChanged", state_id=state_id, state_string=state_string)
+
+    def temperature(self, heater: str, actual: float | None, target: float | None) -> None:
+        """Sent when the actual moved by 0.1 or more, or the target did, or the previous
+        actual was 0 or unknown; never when both are 0 or unknown."""
+        if not actual and not target:
+            return
+        before = self.temperatures_sent.get(heater)
+        if before is not None and before[0]:
+            moved = actual is None or abs(actual - before[0]) >= 0.1
+            retargeted = abs((target or 0.0) - (before[1] or 0.0)) >= 0.1
+            if not moved and not retargeted:
+                return
+        self.temperatures_sent[heater] = (actual, target)
+        self.publish_json(
+            f"temperature/{heater}", {"actual": actual, "target": target}, retain=True
+        )
+
+    def progress(self, path: str, percent: int, origin: str = "local") -> None:
+        """A tick of the plugin's 5 s timer: sent only if the rounded value or path changed."""
+        self._progress(origin, path, percent)
+
+    def _progress(self, origin: str, path: str, percent: int) -> None:
+        if self.progress_sent == (origin, path, percent):
+            return
+        self.progress_sent = (origin, path, percent)
+        body = {"location": origin, "path": path, "progress": percent}
+        self.publish_json("progress/printing", body, retain=True)
+
+    # --- OctoPrint's happenings, as events in OctoPrint's order ---
+
+    def serial_connected(self) -> None:
+        """The printer's serial link came up (after the plugin's connection: otherwise these
+        are lost, as one start in three showed)."""
+        self.state("OPERATIONAL")
+        self.event("Connected", port="VIRTUAL", baudrate=0)
+        firmware = {"FIRMWARE_NAME": "Virtual Marlin 1.0", "PROTOCOL_VERSION": "1.0"}
+        self.event("FirmwareData", name="Virtual Marlin 1.0", data=firmware)
+        self.event("UpdatedFiles", type="printables")
+
+    def file_uploaded(self, name: str, *, select: bool = False, print_: bool = False) -> None:
+        """An upload (as makerline's adapter does it, without select and print)."""
+        self.event(
+            "FileAdded",
+            storage="local",
+            path=name,
+            name=name,
+            type=["machinecode", "gcode"],
+            operation="add",
+        )
+        self.event("UpdatedFiles", type="printables")
+        if not select:
+            self.event("Upload", **self._upload(name, select, print_))
+        self.event("MetadataAnalysisStarted", **self._file(name), type="gcode")
+
+    def print_started(self, name: str, size: int, *, uploaded_with_print: bool = False) -> None:
+        """select(print=True), or an upload with select and print (`uploaded_with_print`)."""
+        self.event("FileSelected", **self._file(name), size=None, owner="maker", user="maker")
+        self.state("STARTING")
+        job = {**self._file(name), "size": size, "owner": "maker", "user": "maker"}
+        self.event("PrintStarted", **job)
+        self.event("ChartMarked", type="print", label="Start")
+        self.event("GcodeScriptBeforePrintStartedRunning", **job)
+        self.event("GcodeScriptBeforePrintStartedFinished", **job)
+        if uploaded_with_print:
+            self.event("Upload", **self._upload(name, True, True))
+        self.state("PRINTING")
+        self.event("Home")
+        self.event("ZChange", new=0.2, old=None)
+
+    def layer(self, z: float) -> None:
+        self.event("ZChange", new=round(z, 2), old=round(z - 0.2, 2))
+
+    def print_done(self, name: str, size: int, seconds: float) -> None:
+        """The end of the file: OctoPrint goes FINISHING and says PrintDone; it is ready for
+        another file only at `operational()`, which the caller sends when it wants."""
+        self.event("Home")
+        self.state("FINISHING")
+        self.event("MetadataAnalysisStarted", **self._file(name), type="gcode")
+        self.event("ChartMarked", type="done", label="Done")
+        job = {**self._file(name), "size": size, "owner": "maker", "time": seconds}
+        self.event("PrintDone", **job)
+        self.event("GcodeScriptAfterPrintDoneRunning", **job)
+        self.event("GcodeScriptAfterPrintDoneFinished", **job)
+        self.event("MetadataStatisticsUpdated", storage="local", path=name)
+
+    def operational(self) -> None:
+        self.state("OPERATIONAL")
+
+    def print_cancelled(self, name: str, size: int, progress: int) -> None:
+        job = {**self._file(name), "size": size}
+        self.event("PrintCancelling", **job, owner="maker", user="maker")
+        self.state("CANCELLING")
+        position = dict.fromkeys(("y", "e", "f", "z", "t", "x"))
+        where = {"position": position, "fileposition": 475, "progress": progress}
+        cancelled = {**job, **where, "owner": "maker", "user": "maker", "time": 8.0}
+        self.event("PrintCancelled", **cancelled)
+        self.event("ChartMarked", type="cancel", label="Cancel")
+        self.event("GcodeScriptAfterPrintCancelledRunning", **cancelled)
+        self.event("GcodeScriptAfterPrintCancelledFinished", **cancelled)
+        self.event("MetadataStatisticsUpdated", storage="local", path=name)
+        self.event("PrintFailed", **cancelled, reason="cancelled")
+        self.operational()
+
+    def firmware_error(self, name: str, size: int, error: str) -> None:
+        """A fatal firmware error during the print: Disconnected comes before PrintFailed."""
+        self.state("ERROR")
+        self.event("Error", error=error, reason="firmware", consequence="emergency")
+        self.event("EStop")
+        self.event("UpdatedFiles", type="printables")
+        self.event("FileDeselected")
+        self.event("Disconnected")
+        self.state("OFFLINE")
+        self.event("MetadataStatisticsUpdated", storage="local", path=name)
+        failed = {**self._file(name), "size": size, "owner": "maker", "time": 8.0}
+        self.event("PrintFailed", **failed, reason="error", error=error, progress=0.375)
+
+    @staticmethod
+    def _file(name: str) -> dict[str, Any]:
+        return {"name": name, "path": name, "origin": "local"}
+
+    @staticmethod
+    def _upload(name: str, select: bool, print_: bool) -> dict[str, Any]:
+        return {
+            "name": name,
+            "path": name,
+            "target": "local",
+            "select": select,
+            "print": print_,
+            "effective_select": select,
+            "effective_print": print_,
+        }
+
+
+@pytest.fixture
+def octoprint_mqtt_plugins() -> Iterator[Callable[..., OctoPrintMqttPlugin]]:
+    """Emulated OctoPrint-MQTT plugins, connected by the test, dropped at its end."""
+    made: list[OctoPrintMqttPlugin] = []
+
+    def make(port: int, base: str = "octoPrint/", **login: Any) -> OctoPrintMqttPlugin:
+        made.append(OctoPrintMqttPlugin(port, base, **login))
+        return made[-1]
+
+    yield make
+    for plugin in made:
+        plugin.close()
+
+
+# --- the browser ----------------------------------------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-dev-shm-usage",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    """Debian's headless chromium, one for the whole session (Playwright's sync API runs
+    one instance per thread); the test fails (not skips) when it is missing. No browser
+    is downloaded: chromium comes from the system (`scripts/test` installs it)."""
+    executable = shutil.which("chromium") or CHROMIUM
+    if not Path(executable).exists():
+        pytest.fail(
+            f"chromium is needed for the browser tests and is not installed ({CHROMIUM}): "
+            "run scripts/test, or apt-get install chromium chromium-driver"
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

@@ -10,8 +10,10 @@ from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from orchestrator.parts.slicing import SlicingProblem
 from orchestrator.tables import JobAttempt, PrinterStatus
-from tests.conftest import Network
+from tests.conftest import Network, bearer
+from tests.test_parts_api import API, record_failure, register_printer
 from tests.test_production_flow import donate, get, order, post, printed, printer_for
 
 
@@ -184,3 +186,66 @@ def test_the_queue_lists_jobs_in_dispatch_order(client: TestClient, network: Net
         )
     queue = get(client, network.coordinator, "/jobs", params={"status": "queued", "limit": 1})
     assert [job["order_id"] for job in queue.json()] == [urgent]
+
+
+def test_printers_that_cannot_be_given_work_and_parts_none_can_slice_are_alerts(
+    client: TestClient, engine: Engine, network: Network
+) -> None:
+    printer_for(client, network.maker, "Prusa MK3S")
+    wide = register_printer(client, network.other_maker, name="Wide nozzle", nozzle_mm=0.6)
+    tiny = register_printer(client, network.maker, name="Tiny", bed_x_mm=60, bed_y_mm=60)
+    record_failure(engine, "headband", SlicingProblem.SLICER_FAILED, nozzle_mm=0.6)
+    record_failure(engine, "reinforcement", SlicingProblem.SLICER_TIMEOUT, nozzle_mm=0.6)
+    record_failure(engine, "amicroche", SlicingProblem.STL_MISSING)  # on the MK3S's profile
+
+    alerts = get(client, network.coordinator, "/board").json()["alerts"]
+    unworkable = {
+        alert["subject"]: alert
+        for alert in alerts
+        if alert["kind"] in ("printer_cannot_print", "part_cannot_be_sliced")
+    }
+    corrected = client.patch(
+        f"{API}/printers/{wide['id']}", json={"nozzle_mm": 0.4}, headers=bearer(network.other_maker)
+    )
+    after = get(client, network.coordinator, "/board").json()["alerts"]
+
+    assert unworkable == {
+        f"printer:{wide['id']}": {
+            "kind": "printer_cannot_print",
+            "subject": f"printer:{wide['id']}",
+            "params": {
+                "printer": "Wide nozzle",
+                "printer_id": wide["id"],
+                "maker": "Julien",
+                "reason": "slicer_failed",
+                "parts": "headband, reinforcement",
+                "retry_at": "2020-04-02T09:01:00+00:00",
+            },
+            "since": "2020-04-02T09:00:00Z",
+        },
+        f"printer:{tiny['id']}": {
+            "kind": "printer_cannot_print",
+            "subject": f"printer:{tiny['id']}",
+            "params": {
+                "printer": "Tiny",
+                "printer_id": tiny["id"],
+                "maker": "Camille",
+                "reason": "bed_too_small",
+                "parts": None,
+                "retry_at": None,
+            },
+            "since": None,
+        },
+        "part:amicroche": {
+            "kind": "part_cannot_be_sliced",
+            "subject": "part:amicroche",
+            "params": {
+                "part": "amicroche",
+                "reason": "stl_missing",
+                "retry_at": "2020-04-02T09:01:00+00:00",
+            },
+            "since": "2020-04-02T09:00:00Z",
+        },
+    }
+    assert corrected.status_code == 200, corrected.text
+    assert f"printer:{wide['id']}" not in {alert["subject"] for alert in after}

@@ -139,6 +139,26 @@ def test_a_start_never_acknowledged_is_sent_again_unless_the_printer_runs_it(
         assert unacknowledged(session, settings, {}, now) == []
 
 
+def test_a_job_assigned_a_moment_ago_is_left_to_its_dispatcher(
+    engine: Engine, job_on_printer: tuple[int, int], settings: Settings
+) -> None:
+    """A dispatcher (in another replica, perhaps) commits the assignment, then sends the
+    command: a sweep in between must not send it a second time."""
+    printer_id, job_id = job_on_printer
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        job = session.get(Job, job_id)
+        assert job is not None
+        job.status, job.assigned_at, job.sent_at = JobStatus.ASSIGNED, now, None
+        session.add(job)
+        session.add(PrinterStatus(printer_id=printer_id, state="idle", last_seen_at=now))
+        session.commit()
+        later = now + timedelta(seconds=settings.start_ack_timeout_seconds + 1)
+
+        assert unacknowledged(session, settings, {}, now) == []
+        assert [j.id for j in unacknowledged(session, settings, {}, later)] == [job_id]
+
+
 def test_a_printer_offline_past_its_grace_loses_its_job(
     engine: Engine, job_on_printer: tuple[int, int], settings: Settings
 ) -> None:

@@ -22,6 +22,7 @@ from orchestrator.core.config import Settings
 from orchestrator.link.broker_files import write_broker_files
 from orchestrator.process import Orchestrator
 from orchestrator.tables import Job, JobStatus, Movement, PrinterEvent
+from printers.broker_auth import printer_broker_password
 from printers.simulator import SimulationSettings, run_simulation
 from printers.topics import events_topic, status_topic
 from tests.conftest import Network, bearer
@@ -268,7 +269,9 @@ def test_broker_files_from_the_database_confine_each_printer(
     with Session(engine) as session:
         files = write_broker_files(session, service_settings, tmp_path / "auth")
     assert files.printers == 2
+    first_password = printer_broker_password(first_token)  # what its agent logs in with
     assert first_token not in files.password_file.read_text()
+    assert first_password not in files.password_file.read_text()
     workdir = tmp_path / "broker"
     workdir.mkdir()
     broker = Mosquitto(workdir, password_file=files.password_file, acl_file=files.acl_file)
@@ -279,7 +282,7 @@ def test_broker_files_from_the_database_confine_each_printer(
             broker.port,
             [f"makerline/printers/{second}/commands"],
             username=f"printer-{first}",
-            password=first_token,
+            password=first_password,
         )
         intruder.publish(status_topic(second), b'{"v":1,"state":"idle"}')
         intruder.publish(events_topic(second), event("PrintDone", "1"))

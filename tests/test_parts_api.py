@@ -9,6 +9,7 @@ import math
 import shutil
 import struct
 import time
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -17,19 +18,22 @@ from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
-from sqlalchemy import Engine, func
+from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings, load_settings
 from orchestrator.parts.catalogue import load_catalogue
 from orchestrator.parts.extrusion import Outline, extrude
 from orchestrator.parts.generate import binary_stl_bytes
+from orchestrator.parts.slicing import SlicingProblem
+from orchestrator.scheduler import Profile
 from orchestrator.services import catalogue, parts
 from orchestrator.tables import Job, Part, Printer, id_of
 from tests.conftest import Network, bearer
 
 API = "/api/v1"
 MK3 = {"name": "MK3S", "bed_x_mm": 250, "bed_y_mm": 210, "bed_z_mm": 210}
+NOW = datetime(2020, 4, 2, 9, 0, tzinfo=UTC)
 FUZZ = hypothesis_settings(
     max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
@@ -118,6 +122,29 @@ def register_printer(client: TestClient, token: str, **fields: object) -> dict:
     response = client.post(f"{API}/printers", json={**MK3, **fields}, headers=bearer(token))
     assert response.status_code == 201, response.text
     return response.json()
+
+
+def write_past_the_checks(engine: Engine, printer_id: int, **columns: object) -> None:
+    """Write a printer's columns straight into the database, as a row registered before
+    the ranges were enforced would hold them."""
+    with Session(engine) as session:
+        session.exec(update(Printer).where(Printer.id == printer_id).values(**columns))  # type: ignore[call-overload]
+        session.commit()
+
+
+def record_failure(
+    engine: Engine, part_key: str, problem: SlicingProblem, **profile: object
+) -> None:
+    """A plate that could not be sliced, recorded as the orchestrator records it."""
+    fields = {**MK3, "nozzle_mm": 0.4, "material": "PETG", **profile}
+    fields.pop("name")
+    with Session(engine) as session:
+        part = catalogue.part_by_key(session=session, key=part_key)
+        failure = parts.failed_again(
+            None, part_id=id_of(part), profile=Profile(**fields), problem=problem, now=NOW
+        )
+        parts.save_slicing_failures(session=session, failures=[failure])
+        session.commit()
 
 
 # --- the seeded catalogue -------------------------------------------------------------
@@ -242,7 +269,7 @@ def test_a_part_too_big_for_every_registered_printer_is_refused(
 ) -> None:
     register_printer(client, network.maker, name="Mini", bed_x_mm=50, bed_y_mm=50, bed_z_mm=50)
     register_printer(
-        client, network.other_maker, name="Micro", bed_x_mm=40, bed_y_mm=80, bed_z_mm=100
+        client, network.other_maker, name="Micro", bed_x_mm=50, bed_y_mm=80, bed_z_mm=100
     )
 
     refused = upload(client, network.coordinator, cube_stl(60.0))
@@ -429,6 +456,8 @@ def test_slice_job_for_the_headband_on_an_mk3(
             "copies_per_plate": 1,
             "seconds": first.seconds,
             "grams": first.grams,
+            "problem": None,
+            "problem_since": None,
         }
     ]
 
@@ -444,12 +473,74 @@ def test_plates_group_printers_by_profile(client: TestClient, network: Network) 
     assert plates[0]["copies_per_plate"] > plates[1]["copies_per_plate"] >= 2
 
 
+def test_plates_answer_for_every_profile_and_say_why_one_cannot_print(
+    client: TestClient, network: Network, engine: Engine
+) -> None:
+    good = register_printer(client, network.maker, name="MK3S")
+    small = register_printer(
+        client, network.maker, name="Tiny", bed_x_mm=60, bed_y_mm=60, bed_z_mm=20
+    )
+    old = register_printer(client, network.other_maker, name="From before the ranges")
+    write_past_the_checks(engine, old["id"], nozzle_mm=0.001)
+    refused = register_printer(client, network.other_maker, name="Wide nozzle", nozzle_mm=0.6)
+    record_failure(engine, "headband", SlicingProblem.SLICER_FAILED, nozzle_mm=0.6)
+
+    answers = [
+        client.get(f"{API}/parts/headband/plates", headers=bearer(token))
+        for token in (network.centre, network.maker, network.coordinator)
+    ]
+
+    assert [answer.status_code for answer in answers] == [200, 200, 200]
+    problems = {
+        plate["printer_ids"][0]: (plate["problem"], plate["problem_since"])
+        for plate in answers[0].json()
+    }
+    assert problems == {
+        good["id"]: (None, None),
+        small["id"]: ("bed_too_small", None),
+        old["id"]: ("settings_out_of_range", None),
+        refused["id"]: ("slicer_failed", "2020-04-02T09:00:00Z"),
+    }
+
+
+def test_a_printer_row_out_of_range_is_named_and_its_gcode_refused_with_a_409(
+    client: TestClient, network: Network, engine: Engine, settings: Settings
+) -> None:
+    mine = register_printer(client, network.maker, name="Mine")
+    job = client.post(
+        f"{API}/jobs",
+        json={"part_key": "headband", "copies": 1, "printer_id": mine["id"]},
+        headers=bearer(network.coordinator),
+    ).json()
+    write_past_the_checks(engine, mine["id"], nozzle_mm=0.001, bed_x_mm=5000)
+    with Session(engine) as session:
+        row = session.get(Job, job["id"])
+        printer = session.get(Printer, mine["id"])
+        assert row is not None and printer is not None
+        row.gcode_sha256 = "0" * 64  # sliced before the row was damaged; the store is empty
+        session.add(row)
+        session.commit()
+        with pytest.raises(parts.CannotSlice) as refused:
+            parts.profile_for(printer)
+
+    response = client.get(f"{API}/jobs/{job['id']}/gcode", headers=bearer(mine["token"]))
+
+    assert refused.value.problem == SlicingProblem.SETTINGS_OUT_OF_RANGE
+    assert refused.value.message.endswith(
+        "outside what a desktop printer has: bed_x_mm, nozzle_mm. Correct them in the "
+        "printer's settings."
+    )
+    assert response.status_code == 409, response.text
+    assert "outside what a desktop printer has" in response.json()["detail"]
+
+
 def test_profiles_follow_the_material(mk3: Printer) -> None:
     mk3.material = "PLA"
     assert parts.profile_for(mk3).nozzle_temperature_c == 210
     mk3.material = "NYLON"
-    with pytest.raises(parts.Conflict, match="NYLON"):
+    with pytest.raises(parts.CannotSlice, match="NYLON") as refused:
         parts.profile_for(mk3)
+    assert refused.value.problem == SlicingProblem.MATERIAL_UNKNOWN
 
 
 # --- the G-code download --------------------------------------------------------------

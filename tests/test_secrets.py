@@ -1,5 +1,6 @@
-"""Secrets stay secret: tokens are stored only as digests, and neither a printer's token
-nor its OctoPrint API key ever comes back from the API or shows in the service's log.
+"""Secrets stay secret: tokens are stored only as digests, OctoPrint API keys only sealed,
+and neither a printer's token nor its OctoPrint API key ever comes back from the API or
+shows in the service's log.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import JSON, Engine, String, Text, select
 from sqlmodel import SQLModel
 
+from orchestrator.core.sealing import SEALED_PREFIX
+from orchestrator.tables import Printer
 from tests.conftest import Network, bearer
 
 API = "/api/v1"
@@ -41,7 +44,7 @@ def make_secrets(client: TestClient, network: Network) -> tuple[list[str], list[
         | {
             "connection_kind": "octoprint-mqtt",
             "mqtt_base_topic": "octoPrint/camille",
-            "octoprint_url": "http://127.0.0.1:5001",
+            "octoprint_url": "http://octoprint.camille.example:5001",
             "octoprint_api_key": OCTOPRINT_KEY,
         },
     ):
@@ -53,10 +56,11 @@ def make_secrets(client: TestClient, network: Network) -> tuple[list[str], list[
     return tokens, printer_ids
 
 
-def test_tokens_are_stored_only_as_digests(
+def test_tokens_are_stored_only_as_digests_and_keys_only_sealed(
     client: TestClient, network: Network, engine: Engine
 ) -> None:
     tokens, _ids = make_secrets(client, network)
+    tokens.append(OCTOPRINT_KEY)
     scanned = 0
     with engine.connect() as connection:
         for table in SQLModel.metadata.sorted_tables:
@@ -68,8 +72,10 @@ def test_tokens_are_stored_only_as_digests(
                     text = value if isinstance(value, str) else json.dumps(value)
                     scanned += 1
                     leaked = [t for t in tokens if t in text or t.removeprefix("mkl_") in text]
-                    assert not leaked, f"a plaintext token is stored in {table.name}"
+                    assert not leaked, f"a plaintext secret is stored in {table.name}"
+        keys = connection.execute(select(Printer.octoprint_api_key)).scalars().all()
     assert scanned > 20  # the scan did read the accounts and printers
+    assert len(keys) == 2 and all(key.startswith(SEALED_PREFIX) for key in keys)
 
 
 def get_paths(client: TestClient) -> list[str]:

@@ -22,17 +22,27 @@ language = current_language()
 
 
 def show_new_credentials() -> None:
-    """The new printer's token and MQTT username, until the maker says they copied them."""
+    """The new printer's credentials, until the maker says they copied them: its token, for
+    the agent's config; or, for a printer run by the OctoPrint-MQTT plugin, its broker login
+    for the plugin's settings. The plugin writes that password into OctoPrint's log, so it
+    is derived from the token and never the token itself, which is not shown then."""
     credentials = st.session_state.get(CREDENTIALS_KEY)
     if not credentials:
         return
+    plugin = credentials["connection_kind"] == "octoprint-mqtt"
     with st.container(border=True, key="new-printer-credentials"):
         st.success(t("maker.registered", name=credentials["name"], id=credentials["id"]))
-        st.warning(t("maker.credentials.warning"), icon="🔑")
-        st.caption(t("maker.credentials.token"))
-        st.code(credentials["token"], language=None)
+        if plugin:
+            st.warning(t("maker.credentials.plugin_warning"), icon="🔑")
+        else:
+            st.warning(t("maker.credentials.warning"), icon="🔑")
+            st.caption(t("maker.credentials.token"))
+            st.code(credentials["token"], language=None)
         st.caption(t("maker.credentials.mqtt_username"))
         st.code(credentials["mqtt_username"], language=None)
+        if plugin:
+            st.caption(t("maker.credentials.mqtt_password"))
+            st.code(credentials["mqtt_password"], language=None)
         if st.button(t("maker.credentials.dismiss"), key="credentials_dismiss"):
             st.session_state.pop(CREDENTIALS_KEY, None)
             st.rerun()
@@ -62,10 +72,21 @@ def register_printer() -> None:
             key=choice_key("printer_connection"),
         )
         st.caption(t("maker.plugin_fields"))
-        base_topic = st.text_input(t("field.mqtt_base_topic"), key="printer_base_topic")
-        octoprint_url = st.text_input(t("field.octoprint_url"), key="printer_octoprint_url")
+        base_topic = st.text_input(
+            t("field.mqtt_base_topic"),
+            key="printer_base_topic",
+            help=t("field.mqtt_base_topic.help"),
+        )
+        octoprint_url = st.text_input(
+            t("field.octoprint_url"),
+            key="printer_octoprint_url",
+            help=t("field.octoprint_url.help"),
+        )
         api_key = st.text_input(
-            t("field.octoprint_api_key"), type="password", key="printer_octoprint_key"
+            t("field.octoprint_api_key"),
+            type="password",
+            key="printer_octoprint_key",
+            help=t("field.octoprint_api_key.help"),
         )
         if st.form_submit_button(t("maker.register.submit"), key="printer_submit", type="primary"):
             payload = {
@@ -87,7 +108,15 @@ def register_printer() -> None:
                 show_api_error(error, heading=t("hub.failed"))
             else:
                 st.session_state[CREDENTIALS_KEY] = {
-                    key: printer[key] for key in ("id", "name", "token", "mqtt_username")
+                    key: printer[key]
+                    for key in (
+                        "id",
+                        "name",
+                        "connection_kind",
+                        "token",
+                        "mqtt_username",
+                        "mqtt_password",
+                    )
                 }
                 st.rerun()
 

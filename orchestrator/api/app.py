@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import re
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -14,6 +17,7 @@ from fastapi.staticfiles import StaticFiles
 from sqlalchemy import Engine
 
 from orchestrator.api.errors import install_error_handlers
+from orchestrator.api.rate_limits import RateLimits
 from orchestrator.api.routes import accounts, board, catalogue, hub, jobs, orders, printers
 from orchestrator.core.config import Settings
 from orchestrator.db import make_engine
@@ -30,21 +34,52 @@ Authenticate with `Authorization: Bearer <token>`. Roles: **coordinator**, **mak
 """
 
 
+# What every answer says to a browser: don't guess types, don't be framed, don't leak
+# the address. JSON answers may load nothing at all.
+SECURITY_HEADERS = {
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "no-referrer",
+    "Content-Security-Policy": "default-src 'none'; frame-ancestors 'none'",
+}
+
+
+def docs_page() -> HTMLResponse:
+    return get_swagger_ui_html(
+        openapi_url="/openapi.json",
+        title="makerline API",
+        swagger_js_url="/docs-assets/swagger-ui-bundle.js",
+        swagger_css_url="/docs-assets/swagger-ui.css",
+        swagger_favicon_url="/docs-assets/favicon.png",
+    )
+
+
+def docs_policy(page: HTMLResponse) -> str:
+    """/docs's own policy: its files from here only, and the one inline script that starts
+    Swagger UI, allowed by its hash rather than any inline script."""
+    body = bytes(page.body).decode()
+    hashes = " ".join(
+        "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'"
+        for script in re.findall(r"<script>(.*?)</script>", body, re.DOTALL)
+    )
+    return (
+        f"default-src 'none'; script-src 'self' {hashes}; style-src 'self' 'unsafe-inline'; "
+        "img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; "
+        "form-action 'none'"
+    )
+
+
 def serve_docs_offline(app: FastAPI) -> None:
     """/docs with Swagger UI's files served from the package, not from a CDN: fab-labs and
     this project's machines may have no internet."""
     assets = Path(fastapi_offline.__file__).parent / "static"  # Swagger UI 5, OpenAPI 3.1
     app.mount("/docs-assets", StaticFiles(directory=assets), name="docs-assets")
+    page = docs_page()
+    policy = docs_policy(page)
 
     @app.get("/docs", include_in_schema=False)
     async def docs() -> HTMLResponse:
-        return get_swagger_ui_html(
-            openapi_url="/openapi.json",
-            title="makerline API",
-            swagger_js_url="/docs-assets/swagger-ui-bundle.js",
-            swagger_css_url="/docs-assets/swagger-ui.css",
-            swagger_favicon_url="/docs-assets/favicon.png",
-        )
+        return HTMLResponse(page.body, headers={"Content-Security-Policy": policy})
 
 
 @asynccontextmanager
@@ -62,12 +97,23 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
         openapi_url="/openapi.json",
         docs_url=None,
         redoc_url=None,
+        max_body_size=settings.max_body_bytes,
     )
     serve_docs_offline(app)
     app.state.settings = settings
     app.state.engine = engine or make_engine(settings.effective_database_url)
     app.state.commands = CommandPublisher(settings.mqtt_url, settings.mqtt_topic_prefix)
+    app.state.rate_limits = RateLimits.from_settings(settings)
     install_error_handlers(app)
+
+    @app.middleware("http")
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
 
     @app.middleware("http")
     async def announce_changes(

@@ -9,10 +9,11 @@ from fastapi import Depends, Header, Path, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlmodel import Session
 
+from orchestrator.api.rate_limits import RateLimits, client_of
 from orchestrator.core.config import Settings
 from orchestrator.errors import Forbidden, Unauthenticated
 from orchestrator.link.commands import CommandPublisher
-from orchestrator.services import accounts, fleet
+from orchestrator.services import accounts
 from orchestrator.tables import ROW_ID_MAX, Account, Maker, Printer, Role
 
 bearer = HTTPBearer(auto_error=False, description="The token you were given at sign-up.")
@@ -33,31 +34,43 @@ def get_commands(request: Request) -> CommandPublisher:
     return commands
 
 
+def get_rate_limits(request: Request) -> RateLimits:
+    limits: RateLimits = request.app.state.rate_limits
+    return limits
+
+
 SessionDep = Annotated[Session, Depends(get_session)]
+RateLimitsDep = Annotated[RateLimits, Depends(get_rate_limits)]
+ClientDep = Annotated[str, Depends(client_of)]
 CommandsDep = Annotated[CommandPublisher, Depends(get_commands)]
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)]
 
 
-def bearer_token(credentials: BearerDep) -> str:
-    if credentials is None or not credentials.credentials:
-        raise Unauthenticated("Send your token in an 'Authorization: Bearer <token>' header.")
-    return credentials.credentials
+def bearer_token(request: Request, _credentials: BearerDep) -> Account | Printer:
+    """Whoever the token belongs to, found by `GuardedRoute` before the body was read (a
+    route depending on this is a route that needs a token)."""
+    caller: Account | Printer = request.state.caller
+    return caller
 
 
-TokenDep = Annotated[str, Depends(bearer_token)]
+CallerDep = Annotated[Account | Printer, Depends(bearer_token)]
 
 
-def current_account(session: SessionDep, token: TokenDep) -> Account:
-    return accounts.account_for_token(session=session, token=token)
+def current_account(caller: CallerDep) -> Account:
+    if not isinstance(caller, Account):
+        raise Unauthenticated("This is a printer's token; sign in with your account's token.")
+    return caller
 
 
 CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
-def current_printer(session: SessionDep, token: TokenDep) -> Printer:
+def current_printer(caller: CallerDep) -> Printer:
     """The printer whose agent token was sent; an account's token is refused (401)."""
-    return fleet.printer_for_token(session=session, token=token)
+    if not isinstance(caller, Printer):
+        raise Unauthenticated("This is an account's token; send the printer's token.")
+    return caller
 
 
 CurrentPrinter = Annotated[Printer, Depends(current_printer)]

@@ -6,11 +6,15 @@ mistypes `MAKERLINE_DATABASE_URL` reads which variable is wrong and why, not a t
 
 from __future__ import annotations
 
+import ipaddress
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from limits import parse_many
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -19,6 +23,39 @@ from printers.topics import check_prefix
 
 ENV_PREFIX = "MAKERLINE_"
 PLACEHOLDER_SECRET = "change-me"
+# In production every secret is refused when shorter than this, or when it reads like a
+# placeholder in any case ("CHANGE-ME", "changeme", "secret", "password"...).
+MIN_SECRET_LENGTH = 16
+_PLACEHOLDER = re.compile(
+    r"change[-_ ]?me|changeit|replace[-_ ]?me|placeholder|example|secret|passw(or)?d|"
+    r"^(x+|0+|1234.*|test|admin|default|todo|fixme)$",
+    re.IGNORECASE,
+)
+
+IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def weak_secret(value: str) -> str | None:
+    """Why a secret is too weak for production, or None if it will do."""
+    if not value:
+        return "is empty"
+    if len(value) < MIN_SECRET_LENGTH:
+        return f"is shorter than {MIN_SECRET_LENGTH} characters"
+    if _PLACEHOLDER.search(value):
+        return "looks like a placeholder"
+    return None
+
+
+def parse_networks(text: str) -> tuple[IpNetwork, ...]:
+    """'192.168.1.0/24, 10.0.0.5' into networks; raises ValueError naming a bad one."""
+    networks = []
+    for part in text.replace(";", ",").split(","):
+        if part := part.strip():
+            try:
+                networks.append(ipaddress.ip_network(part, strict=False))
+            except ValueError:
+                raise ValueError(f"{part!r} is not a network such as 192.168.1.0/24") from None
+    return tuple(networks)
 
 
 class SettingsError(RuntimeError):
@@ -59,6 +96,32 @@ class Settings(BaseSettings):
     film_allowance: int = Field(
         default=0, ge=0, description="Headbands printed beyond the film on hand."
     )
+    allowed_private_networks: str = Field(
+        default="",
+        description="Networks the service may call although they are private, loopback or "
+        "link-local: a fab-lab whose OctoPrint servers are on its own LAN sets "
+        "'192.168.1.0/24'. Comma-separated.",
+    )
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        le=64 * 1024 * 1024,
+        description="The largest request body the API reads (STL uploads have their own cap).",
+    )
+    rate_limit_storage_url: str = Field(
+        default="memory://",
+        description="Where rate-limit counters live: memory:// for one API process, "
+        "redis://host:6379 for several.",
+    )
+    signup_rate_limit: str = "5/minute;20/hour"
+    failed_invite_rate_limit: str = "5/15minutes"
+    failed_token_rate_limit: str = "20/minute"
+    account_write_rate_limit: str = Field(
+        default="60/minute;1000/day",
+        description="Changes a maker, a health centre or a printer may make (the "
+        "coordinator is not limited).",
+    )
+    max_printers_per_maker: int = Field(default=25, ge=1, le=1000)
 
     @field_validator("timezone")
     @classmethod
@@ -78,16 +141,58 @@ class Settings(BaseSettings):
 
     _mqtt_url = field_validator("mqtt_url")(check_broker_url)
 
+    @field_validator("allowed_private_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        parse_networks(value)
+        return value
+
+    @field_validator(
+        "signup_rate_limit",
+        "failed_invite_rate_limit",
+        "failed_token_rate_limit",
+        "account_write_rate_limit",
+    )
+    @classmethod
+    def _rate(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError:
+            raise ValueError("must be rates such as '5/minute;20/hour'") from None
+        return value
+
     # TopicError is a ValueError, so pydantic reports it against the variable.
     _plain_prefix = field_validator("mqtt_topic_prefix")(check_prefix)
 
     @model_validator(mode="after")
     def _safe_for_production(self) -> Settings:
-        if self.environment == "production" and self.secret == PLACEHOLDER_SECRET:
-            raise ValueError(f"{ENV_PREFIX}SECRET must be set to a real secret in production")
         if self.signup_mode == "invite" and not self.invite_code:
             raise ValueError(f"{ENV_PREFIX}INVITE_CODE must be set when signup_mode is 'invite'")
+        if self.environment == "production":
+            problems = [
+                f"{name} {why}: set a long random value (python3 -c 'import secrets; "
+                "print(secrets.token_urlsafe(32))')"
+                for name, value in self.production_secrets().items()
+                if (why := weak_secret(value))
+            ]
+            if problems:
+                raise ValueError("in production, " + "; ".join(problems))
         return self
+
+    def production_secrets(self) -> dict[str, str]:
+        """Every secret production needs, by the variable that sets it."""
+        return {
+            f"{ENV_PREFIX}SECRET": self.secret,
+            f"{ENV_PREFIX}COORDINATOR_TOKEN": self.coordinator_token,
+            f"{ENV_PREFIX}INVITE_CODE": self.invite_code,
+            f"the broker password in {ENV_PREFIX}MQTT_URL": unquote(
+                urlsplit(self.mqtt_url).password or ""
+            ),
+        }
+
+    @property
+    def private_networks_allowed(self) -> tuple[IpNetwork, ...]:
+        return parse_networks(self.allowed_private_networks)
 
     @property
     def effective_database_url(self) -> str:

@@ -7,6 +7,9 @@
   to the broker: an event is either stored or redelivered. A redelivered event hits the
   unique (printer, event id) and changes nothing.
 - Anything that does not parse is logged with its topic, counted and dropped.
+- Each printer's events are bounded in rate (`EVENTS_PER_PRINTER`): a printer's login
+  that floods its events topic cannot fill the database. A real printer sends a handful
+  of events per print; an agent back from days offline replays its outbox well within it.
 - Printers that run the OctoPrint-MQTT plugin instead of our agent come in through
   `PluginPrinters` (their own base topics, re-read when printers change) and go down the
   same two paths: `apply_status` and `record_event`.
@@ -20,6 +23,9 @@ import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from limits import parse_many
+from limits.storage import MemoryStorage
+from limits.strategies import MovingWindowRateLimiter
 from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session
@@ -42,6 +48,8 @@ from printers.topics import (
 log = logging.getLogger(__name__)
 
 PrinterNews = Callable[[int, str], None]  # (printer id, event kind or new state)
+
+EVENTS_PER_PRINTER = parse_many("300/minute;3000/hour")
 
 
 class Bridge:
@@ -68,6 +76,8 @@ class Bridge:
         self.stopping = threading.Event()
         self.known_printers: set[int] = set()
         self.known_refreshed_at = 0.0
+        self.event_rates = MovingWindowRateLimiter(MemoryStorage())
+        self.flooding: set[int] = set()  # printers whose flood was logged
         self.plugin_printers = PluginPrinters(self)
         self.event_writer = EventWriter(
             engine=engine,
@@ -149,11 +159,24 @@ class Bridge:
             self.reject(topic, str(error))
             ack()
             return
+        if not self.within_event_rate(printer_id):
+            ack()
+            return
         if not self.event_writer.running:  # stopping: store it here, as it comes
             self.record_event(printer_id, event)
             ack()
             return
         self.event_writer.submit(printer_id, event, ack)
+
+    def within_event_rate(self, printer_id: int) -> bool:
+        """Count one event of the printer's; False (and logged) once it floods."""
+        if all(self.event_rates.hit(rate, str(printer_id)) for rate in EVENTS_PER_PRINTER):
+            return True
+        self.counters.add("rate_limited_events")
+        if printer_id not in self.flooding:
+            self.flooding.add(printer_id)
+            log.warning("printer %s sends events faster than any printer can; dropped", printer_id)
+        return False
 
     # --- the two paths every printer's news takes, agent or plugin ---
 

@@ -2,8 +2,10 @@
 
 Each printer's user (`printer-{id}`) may write only its own status and events and read
 only its own commands; the service's user reads and writes everything under the prefix.
-A printer that runs the OctoPrint-MQTT plugin instead of our agent may write only under
-its own base topic and read nothing; one without a usable base topic of its own (see
+A printer that runs the OctoPrint-MQTT plugin instead of our agent may write only the
+plugin's topics under its own base topic, joined as the plugin joins them
+(`{base}event/#`, `{base}progress/#`, `{base}temperature/#`, `{base}mqtt`), and read
+nothing; the service reads those. One without a usable base topic of its own (see
 `plugin_routes`) gets no grant at all. Mosquitto reads the files at start and on SIGHUP.
 """
 
@@ -17,7 +19,11 @@ from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
 from orchestrator.errors import InvalidRequest
-from orchestrator.link.plugin_printers import plugin_routes, render_plugin_acl
+from orchestrator.link.plugin_printers import (
+    plugin_routes,
+    render_plugin_acl,
+    render_service_plugin_reads,
+)
 from orchestrator.tables import ConnectionKind, Printer
 from printers.agent_config import broker_address
 from printers.broker_auth import (
@@ -65,11 +71,8 @@ def write_broker_files(session: Session, settings: Settings, out_dir: Path) -> B
     routes, _skipped = plugin_routes(printers, settings.mqtt_topic_prefix)
     acl = render_acl_file(agents, service.username, settings.mqtt_topic_prefix)
     if routes:
-        service_may_read = f"user {service.username}\n" + "".join(
-            f"topic read {route.base_topic}/#\n" for route in routes.values()
-        )
         acl += "\n" + render_plugin_acl(routes.values(), printer_username)
-        acl += "\n" + service_may_read
+        acl += f"\nuser {service.username}\n" + render_service_plugin_reads(routes.values())
     write_readable(files.acl_file, acl)
     return files
 

@@ -1,17 +1,29 @@
 """Printers driven by the OctoPrint-MQTT plugin instead of our agent (`octoprint-mqtt`).
 
 What this module owns, for the bridge:
-- Which printers are ingested (`plugin_routes`): each needs a base topic of its own, one
-  that overlaps neither another printer's nor the service's prefix. The broker's ACL is
-  written from the same choice, so what the bridge listens to and what a printer may write
-  cannot drift apart.
+- Which printers are ingested (`plugin_routes`): each needs a base topic of its own, kept
+  as the plugin's settings show it, whose topics (`printers.topics.plugin_write_filters`)
+  overlap neither another printer's nor the service's. The broker's ACL is written from the
+  same filters, so what the bridge listens to and what a printer may write cannot drift
+  apart.
 - Their subscriptions, re-read when the printers change, and one `PluginPrinterView` per
   printer. Each message is folded by `printers.octoprint_mqtt`, and its status and event go
   down the agents' paths (`Bridge.apply_status`, `Bridge.record_event`).
 - Their commands. The plugin takes none, so `start_job` becomes a REST upload-and-start in
   a worker thread, and the API's `clear_bed`, `cancel`, `pause` and `resume` (published on
-  the printer's usual command topic) are carried out here. A start OctoPrint refuses, or
-  cannot be reached for, becomes a PrintFailed event: the job lifecycle re-queues the job.
+  the printer's usual command topic) are carried out here. Before a start, OctoPrint is
+  asked what it is doing: a printer that prints the job already, or whose bed holds the
+  job's finished print, is not started again (its PrintStarted or PrintDone is recorded
+  instead); one that is busy (finishing a print, say) gets the start once it is ready. A
+  start OctoPrint refuses, or cannot be reached for, becomes a PrintFailed event: the job
+  lifecycle re-queues the job.
+- Following OctoPrint over REST (`_probe`) when the plugin cannot tell: a printer never
+  heard or offline (every PROBE_SECONDS), back after a disconnection, or printing one of our
+  jobs while its plugin is silent (every REFRESH_SECONDS, until the print's end is known).
+- How the service calls their OctoPrint (`service_octoprint`): under its outbound policy
+  (`orchestrator.link.outbound`), with the API key opened from its sealed form only there.
+  A refusal's reason is in our words: the job's reason is read later by the maker whose
+  printer takes the job, so it never carries a URL, an address or what a server answered.
 
 Every orchestrator replica subscribes to every plugin printer (no shared subscription):
 a view is folded message by message and must see them all. Event ids are derived from
@@ -21,33 +33,55 @@ the message, so replicas store each event once.
 from __future__ import annotations
 
 import logging
-import re
 import threading
 import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
-from orchestrator.errors import DomainError
+from orchestrator.core.config import IpNetwork, Settings
+from orchestrator.core.sealing import UnreadableSecret, open_sealed, seal
+from orchestrator.errors import DomainError, Unprocessable
+from orchestrator.lifecycle import ON_PRINTER
+from orchestrator.link.outbound import AddressNotAllowed, literal_address_refused, outbound_session
 from orchestrator.services import parts
-from orchestrator.tables import ConnectionKind, Printer, PrinterStatus
+from orchestrator.tables import (
+    BASE_TOPIC_PATTERN,
+    ConnectionKind,
+    Job,
+    JobStatus,
+    Printer,
+    PrinterStatus,
+)
 from printers.job_files import gcode_filename, job_id_from_filename
 from printers.octoprint import (
+    LastPrint,
     OctoPrintAdapter,
     OctoPrintError,
     OctoPrintSnapshot,
-    PrinterActivity,
+    OctoPrintWrongState,
 )
 from printers.octoprint_mqtt import (
+    ACTIVE,
     PluginIngestion,
+    PluginLink,
     PluginMessageError,
     PluginPrinterView,
+    StartVerdict,
     clear_bed,
     ingest_plugin_message,
+    needs_last_print,
+    rest_busy,
+    rest_printed,
+    rest_probed,
+    rest_refused,
+    rest_started,
+    start_verdict,
+    view_from_state,
 )
 from printers.payloads import (
     CommandKind,
@@ -58,29 +92,27 @@ from printers.payloads import (
     PrinterState,
     parse_payload,
 )
-from printers.topics import check_prefix, commands_topic, plugin_subscriptions
+from printers.topics import (
+    check_prefix,
+    commands_topic,
+    filters_overlap,
+    plugin_subscriptions,
+    plugin_write_filters,
+)
 
 if TYPE_CHECKING:
     from orchestrator.link.bridge import Bridge
 
 log = logging.getLogger(__name__)
+Result = TypeVar("Result")
 
-# Plain topic levels only: no wildcards, no `$`, no spaces (the base goes into the ACL file).
-_BASE_TOPIC = re.compile(r"^[A-Za-z0-9_.-]+(/[A-Za-z0-9_.-]+)*$")
 # The API's kick (best effort) makes a refresh immediate; without one, a printer registered
 # or changed is followed within REFRESH_SECONDS. A printer that is offline or in error is
-# asked over REST how it is at most every PROBE_SECONDS.
+# asked over REST how it is at most every PROBE_SECONDS; one we must follow over REST (its
+# plugin is silent while it prints our job, or a start waits for it) at every refresh.
 REFRESH_SECONDS = 2.0
 PROBE_SECONDS = 30.0
 REST_WORKERS = 4
-
-_STATE_OF_ACTIVITY = {
-    PrinterActivity.READY: PrinterState.IDLE,
-    PrinterActivity.PRINTING: PrinterState.PRINTING,
-    PrinterActivity.PAUSED: PrinterState.PAUSED,
-    PrinterActivity.DISCONNECTED: PrinterState.OFFLINE,
-    PrinterActivity.ERROR: PrinterState.ERROR,
-}
 
 
 # --- which printers, on which topics (pure) -------------------------------------------
@@ -91,17 +123,16 @@ class PluginRoute:
     printer_id: int
     base_topic: str
     octoprint_url: str | None
-    octoprint_api_key: str | None
+    octoprint_api_key: str | None  # sealed
 
-    def adapter(self) -> OctoPrintAdapter | None:
-        if not self.octoprint_url or not self.octoprint_api_key:
-            return None
-        return OctoPrintAdapter(self.octoprint_url, self.octoprint_api_key)
+    @property
+    def has_octoprint(self) -> bool:
+        return bool(self.octoprint_url and self.octoprint_api_key)
 
 
-def _overlap(first: str, second: str) -> bool:
-    """Whether one topic tree holds the other: a write grant on one would reach both."""
-    return first == second or first.startswith(f"{second}/") or second.startswith(f"{first}/")
+def _overlap(first: list[str], second: list[str]) -> bool:
+    """Whether a topic is in both sets of filters: a grant on one would reach the other."""
+    return any(filters_overlap(a, b) for a in first for b in second)
 
 
 def refuse_unroutable(session: Session, prefix: str, printer_id: int) -> None:
@@ -113,6 +144,83 @@ def refuse_unroutable(session: Session, prefix: str, printer_id: int) -> None:
 
 class UnroutablePrinter(DomainError):
     status_code = 422
+
+
+def refuse_uncallable_octoprint(printer: Printer, networks_allowed: tuple[IpNetwork, ...]) -> None:
+    """Refuse at once a plugin printer whose OctoPrint URL is an address the service may not
+    call. A name is resolved, and checked, each time it is called."""
+    url = printer.octoprint_url
+    if printer.connection_kind != ConnectionKind.OCTOPRINT_MQTT or not url:
+        return
+    if literal_address_refused(url, networks_allowed):
+        raise Unprocessable(
+            "octoprint_url is a loopback, private or link-local address, which the service "
+            "may not call. Give the address your OctoPrint answers at from the internet, or "
+            "ask the fab-lab to allow its network."
+        )
+
+
+def sealed_octoprint_key(api_key: str | None, settings: Settings) -> str | None:
+    """An OctoPrint API key as it is stored: sealed with the service's secret."""
+    if not api_key:
+        return None
+    return seal(settings.secret, api_key)
+
+
+class OctoPrintKeyUnreadable(OctoPrintError):
+    """The stored API key does not open: the service's secret changed, or it was never sealed."""
+
+
+def service_octoprint(url: str, sealed_key: str, settings: Settings) -> OctoPrintAdapter:
+    """A plugin printer's OctoPrint as the service calls it: under the outbound policy,
+    with its API key opened from its sealed form."""
+    try:
+        api_key = open_sealed(settings.secret, sealed_key)
+    except UnreadableSecret as error:
+        raise OctoPrintKeyUnreadable(
+            "the OctoPrint API key can no longer be read: enter it again"
+        ) from error
+    return OctoPrintAdapter(
+        url, api_key, session=outbound_session(settings.private_networks_allowed)
+    )
+
+
+def call_octoprint(
+    url: str, sealed_key: str, settings: Settings, action: Callable[[OctoPrintAdapter], Result]
+) -> Result:
+    """`action` on the printer's OctoPrint; whatever goes wrong raises an `OctoPrintError`
+    whose message is in our words."""
+    try:
+        return action(service_octoprint(url, sealed_key, settings))
+    except AddressNotAllowed as error:
+        log.warning("refused to call OctoPrint at %s (%s)", url, error.address)
+        raise OctoPrintError(
+            "the OctoPrint address is on a private network the fab-lab has not allowed"
+        ) from error
+
+
+@dataclass(frozen=True)
+class StartOutcome:
+    """What OctoPrint showed when asked to start a job, and what was done."""
+
+    verdict: StartVerdict
+    snapshot: OctoPrintSnapshot
+    last_print: LastPrint | None
+
+
+def start_unless_done(
+    octoprint: OctoPrintAdapter, filename: str, gcode: bytes, given_at: float
+) -> StartOutcome:
+    """Upload and start `filename`, a job given to the printer at `given_at`, unless
+    OctoPrint prints it already, its bed holds its finished print, or it is not ready
+    (`start_verdict`)."""
+    snapshot = octoprint.snapshot()
+    printing_it = snapshot.file_name == filename and snapshot.activity in ACTIVE
+    last_print = None if printing_it else octoprint.last_print(filename)
+    verdict = start_verdict(snapshot, filename, last_print, given_at)
+    if verdict == StartVerdict.START:
+        octoprint.start_print(filename, gcode)
+    return StartOutcome(verdict, snapshot, last_print)
 
 
 def plugin_routes(
@@ -128,20 +236,26 @@ def plugin_routes(
     for printer in sorted(printers, key=lambda p: p.id or 0):
         if printer.id is None or printer.connection_kind != ConnectionKind.OCTOPRINT_MQTT:
             continue
-        base = (printer.mqtt_base_topic or "").strip().strip("/")
-        taken = next((r for r in routes.values() if _overlap(base, r.base_topic)), None)
+        # As the plugin's settings show it: the plugin appends its sub-topics to it as is.
+        base = (printer.mqtt_base_topic or "").strip()
+        writes = plugin_write_filters(base)
+        taken = next(
+            (r for r in routes.values() if _overlap(writes, plugin_write_filters(r.base_topic))),
+            None,
+        )
         if not base:
             skipped[printer.id] = "it has no MQTT base topic (mqtt_base_topic is empty)"
-        elif not _BASE_TOPIC.match(base):
+        elif not BASE_TOPIC_PATTERN.match(base):
             skipped[printer.id] = (
                 f"its base topic {base!r} is not plain topic levels (letters, digits, '_.-')"
             )
-        elif _overlap(base, root):
+        elif _overlap(writes, [f"{root}/#"]):
             skipped[printer.id] = f"its base topic {base!r} overlaps the service's {root!r}"
         elif taken is not None:
+            # Never named: the printer that holds it may be another maker's.
             skipped[printer.id] = (
-                f"its base topic {base!r} overlaps {taken.base_topic!r}, "
-                f"the base topic of printer {taken.printer_id}"
+                f"its base topic {base!r} overlaps the base topic of another printer; "
+                "choose another (its OctoPrint-MQTT plugin's Base Topic)"
             )
         else:
             routes[printer.id] = PluginRoute(
@@ -151,58 +265,49 @@ def plugin_routes(
 
 
 def render_plugin_acl(routes: Iterable[PluginRoute], username: Callable[[int], str]) -> str:
-    """Mosquitto ACL blocks: a plugin printer writes under its own base topic, reads none."""
+    """Mosquitto ACL blocks: a plugin printer writes its own topics (events, progress,
+    temperatures, last will, each under its base as the plugin builds them), reads none."""
     return "\n".join(
-        f"user {username(route.printer_id)}\ntopic write {route.base_topic}/#\n"
+        f"user {username(route.printer_id)}\n"
+        + "".join(
+            f"topic write {topic_filter}\n"
+            for topic_filter in plugin_write_filters(route.base_topic)
+        )
         for route in sorted(routes, key=lambda r: r.printer_id)
     )
 
 
-# --- folds the plugin module does not have --------------------------------------------
-
-
-def _marked(view: PluginPrinterView, state: PrinterState, ts: float) -> PluginIngestion:
-    updated = replace(view, state=state, seq=view.seq + 1, ts=ts)
-    return PluginIngestion(updated, status=updated.status())
-
-
-def _probed(view: PluginPrinterView, snapshot: OctoPrintSnapshot, ts: float) -> PluginIngestion:
-    """What OctoPrint's REST API says, taken only while the view knows nothing better (it
-    is offline, in error, or never heard of): the plugin's events stay the authority."""
-    state = _STATE_OF_ACTIVITY.get(snapshot.activity)
-    if state is None or view.state not in (PrinterState.OFFLINE, PrinterState.ERROR):
-        return PluginIngestion(view)
-    if state == view.state and view.seq > 0:
-        return PluginIngestion(view)
-    printing = state in (PrinterState.PRINTING, PrinterState.PAUSED)
-    updated = replace(
-        view,
-        state=state,
-        job_id=job_id_from_filename(snapshot.file_name) if printing else None,
-        file_path=snapshot.file_name if printing else None,
-        progress=snapshot.progress if printing else None,
-        seq=view.seq + 1,
-        ts=ts,
+def render_service_plugin_reads(routes: Iterable[PluginRoute]) -> str:
+    """The service's read grants on every plugin printer's topics (its user block's tail)."""
+    return "".join(
+        f"topic read {topic_filter}\n"
+        for route in sorted(routes, key=lambda r: r.printer_id)
+        for topic_filter in plugin_write_filters(route.base_topic)
     )
-    return PluginIngestion(updated, status=updated.status())
 
 
-def _seeded(printer_id: int, stored: PrinterStatus | None) -> PluginPrinterView:
-    """A view that starts where the database left the printer; unknown means offline, so
-    that nothing is dispatched to it before it (or its OctoPrint) says it is ready."""
+# --- seeding --------------------------------------------------------------------------
+
+
+def _seeded(
+    printer_id: int, stored: PrinterStatus | None, started_at: float | None
+) -> PluginPrinterView:
+    """A view that starts where the database left the printer (`started_at`: when its job
+    started printing, if it did)."""
     if stored is None:
-        return PluginPrinterView(printer_id=str(printer_id), state=PrinterState.OFFLINE)
+        return view_from_state(str(printer_id), None, None, None, None, None, 0)
     try:
-        state = PrinterState(stored.state)
+        state: PrinterState | None = PrinterState(stored.state)
     except ValueError:
-        state = PrinterState.OFFLINE
-    return PluginPrinterView(
-        printer_id=str(printer_id),
-        state=state,
-        job_id=stored.job_id,
-        file_path=gcode_filename(stored.job_id) if stored.job_id else None,
-        progress=stored.progress,
-        seq=stored.seq or 0,
+        state = None
+    return view_from_state(
+        str(printer_id),
+        state,
+        stored.job_id,
+        gcode_filename(stored.job_id) if stored.job_id else None,
+        started_at,
+        stored.progress,
+        stored.seq or 0,
     )
 
 
@@ -213,6 +318,19 @@ class RestStart:
     job_id: int
     printer_id: int
     command_id: str | None
+
+
+def _attempt_of(start: RestStart) -> str:
+    return start.command_id or f"start-{start.job_id}"
+
+
+def _start_times(session: Session, job_ids: Iterable[str | None]) -> dict[str, float]:
+    """When each of these jobs started printing, by id (for views rebuilt after a restart)."""
+    numbers = [int(job_id) for job_id in job_ids if job_id and job_id.isdigit()]
+    if not numbers:
+        return {}
+    jobs = session.exec(select(Job).where(col(Job.id).in_(numbers)))
+    return {str(job.id): job.started_at.timestamp() for job in jobs if job.started_at}
 
 
 # --- the bridge's part ----------------------------------------------------------------
@@ -229,6 +347,8 @@ class PluginPrinters:
         self.views: dict[int, PluginPrinterView] = {}
         self.skipped: dict[int, str] = {}
         self.busy: set[tuple[str, int]] = set()  # (what, id) of REST calls under way
+        # Starts OctoPrint was not ready for, by printer: sent again once it is idle.
+        self.waiting: dict[int, RestStart] = {}
         self.rest = ThreadPoolExecutor(REST_WORKERS, thread_name_prefix="octoprint-rest")
         self.changed = threading.Event()  # set on a kick: the printers may have changed
         self.refreshed_at = 0.0
@@ -243,7 +363,7 @@ class PluginPrinters:
 
     def refresh(self) -> None:
         """Subscribe newly registered plugin printers, drop removed ones, follow changed
-        base topics, and ask OctoPrint about the printers we know nothing good of."""
+        base topics, and ask OctoPrint about the printers the plugin does not tell of."""
         prefix = self.bridge.settings.mqtt_topic_prefix
         with Session(self.bridge.engine) as session:
             printers = list(
@@ -252,12 +372,15 @@ class PluginPrinters:
                 )
             )
             routes, skipped = plugin_routes(printers, prefix)
+            with self.lock:
+                new = [pid for pid in routes if pid not in self.views]
             stored = {
                 s.printer_id: s
                 for s in session.exec(
-                    select(PrinterStatus).where(col(PrinterStatus.printer_id).in_(list(routes)))
+                    select(PrinterStatus).where(col(PrinterStatus.printer_id).in_(new))
                 )
             }
+            started = _start_times(session, [s.job_id for s in stored.values()])
         self.refreshed_at = time.monotonic()
         for printer_id, why in skipped.items():
             if self.skipped.get(printer_id) != why:
@@ -267,15 +390,21 @@ class PluginPrinters:
             known = set(self.routes)
             self.skipped = skipped
             for printer_id, old in list(self.routes.items()):
-                new = routes.get(printer_id)
-                if new is None or new.base_topic != old.base_topic:
+                route = routes.get(printer_id)
+                if route is None or route.base_topic != old.base_topic:
                     self._unsubscribe(old, prefix)
                     del self.routes[printer_id]
-                    if new is None:
-                        self.views.pop(printer_id, None)
+                if route is None:
+                    self.views.pop(printer_id, None)
+                    self.waiting.pop(printer_id, None)
+                elif route.base_topic != old.base_topic and printer_id in self.views:
+                    # What the old base's plugin said of its connection no longer counts.
+                    self.views[printer_id] = replace(self.views[printer_id], link=None)
             for printer_id, route in routes.items():
                 if printer_id not in self.routes:
-                    self.views.setdefault(printer_id, _seeded(printer_id, stored.get(printer_id)))
+                    status = stored.get(printer_id)
+                    job_started = started.get(status.job_id or "") if status else None
+                    self.views.setdefault(printer_id, _seeded(printer_id, status, job_started))
                     self._subscribe(route, prefix)
                 self.routes[printer_id] = route  # the URL or key may have changed
             added = [pid for pid in routes if pid not in known]
@@ -284,12 +413,20 @@ class PluginPrinters:
                 for pid, view in self.views.items()
                 if view.state in (PrinterState.OFFLINE, PrinterState.ERROR)
             ]
+            followed = [pid for pid, view in self.views.items() if self._must_follow(pid, view)]
         if time.monotonic() - self.probed_at > PROBE_SECONDS:
             self.probed_at = time.monotonic()
         else:
             unsure = [pid for pid in unsure if pid in added]
-        for printer_id in unsure:
+        for printer_id in dict.fromkeys([*unsure, *followed]):
             self._probe_soon(printer_id)
+
+    def _must_follow(self, printer_id: int, view: PluginPrinterView) -> bool:
+        """Whether OctoPrint must be asked at every refresh: its plugin is not heard while
+        it prints one of our jobs (we would not learn its end), or a start waits for it."""
+        silent = view.link != PluginLink.CONNECTED
+        waits = printer_id in self.waiting and view.state != PrinterState.OFFLINE
+        return (silent and view.holds_unfinished_job) or waits
 
     def _subscribe(self, route: PluginRoute, prefix: str) -> None:
         printer_id = route.printer_id
@@ -303,7 +440,7 @@ class PluginPrinters:
         for topic_filter in plugin_subscriptions(route.base_topic):
             self.bridge.connection.subscribe(topic_filter, on_plugin)
         self.bridge.connection.subscribe(commands_topic(printer_id, prefix), on_command)
-        log.info("ingesting OctoPrint-MQTT printer %s under %s/", printer_id, route.base_topic)
+        log.info("ingesting OctoPrint-MQTT printer %s under %r", printer_id, route.base_topic)
 
     def _unsubscribe(self, route: PluginRoute, prefix: str) -> None:
         connection = self.bridge.connection
@@ -322,11 +459,16 @@ class PluginPrinters:
         if route is None:
             return  # unsubscribed while the message was on its way
         self.counters.add("plugin_messages")
+        received_at = time.time()
         try:
             self._fold(
                 printer_id,
                 lambda view: ingest_plugin_message(
-                    view, base_topic=route.base_topic, topic=topic, payload=payload
+                    view,
+                    base_topic=route.base_topic,
+                    topic=topic,
+                    payload=payload,
+                    received_at=received_at,
                 ),
             )
         except PluginMessageError as error:
@@ -346,7 +488,8 @@ class PluginPrinters:
             self._submit(("command", printer_id), self._run_command, printer_id, command.kind)
 
     def clear_bed(self, printer_id: int, ts: float) -> EventPayload | None:
-        """The maker says the bed is clear: BedCleared, and the printer takes work again."""
+        """The maker says the bed is clear: BedCleared, and the printer takes work again
+        once OctoPrint is ready."""
         result = self._fold(printer_id, lambda view: clear_bed(view, ts))
         return result.event if result is not None else None
 
@@ -359,10 +502,17 @@ class PluginPrinters:
                 return None
             result = change(view)
             self.views[printer_id] = result.view
+            ready = result.view.state == PrinterState.IDLE
+            waiting = self.waiting.pop(printer_id, None) if ready else None
         if result.status is not None:
             self.bridge.apply_status(printer_id, result.status)
         if result.event is not None:
             self.bridge.record_event(printer_id, result.event)
+        if result.wants_probe:
+            self._probe_soon(printer_id)
+        if waiting is not None:
+            log.info("printer %s is ready: job %s is started now", printer_id, waiting.job_id)
+            self.start_job(waiting)
         return result
 
     # --- REST (worker threads) ---
@@ -400,6 +550,22 @@ class PluginPrinters:
                 printer = session.get(Printer, start.printer_id)
                 if printer is None:
                     raise DomainError(f"printer {start.printer_id} is no longer registered")
+                job = session.get(Job, start.job_id)
+                if (
+                    job is None
+                    or job.printer_id != start.printer_id
+                    or job.status
+                    not in (
+                        JobStatus.ASSIGNED,
+                        JobStatus.SENT,
+                    )
+                ):
+                    # Started, ended, cancelled or given elsewhere since it was sent.
+                    log.info(
+                        "job %s is no longer to start on printer %s", start.job_id, start.printer_id
+                    )
+                    return
+                given_at = (job.assigned_at or job.created_at).timestamp()
                 path, _sha = parts.gcode_for_job(
                     session=session,
                     settings=self.bridge.settings,
@@ -409,31 +575,95 @@ class PluginPrinters:
                 url, key = printer.octoprint_url, printer.octoprint_api_key
             gcode = path.read_bytes()
         except (DomainError, OSError, OperationalError, InterfaceError) as error:
-            why = error.message if isinstance(error, DomainError) else str(error)
-            self._start_failed(start, f"its G-code could not be read here: {why}", False)
+            # The detail (a path, a database or slicer message) is for the log only.
+            log.warning("the G-code of job %s could not be read: %s", start.job_id, error)
+            self._start_failed(start, "its G-code could not be read on the service", False)
             return
         if not url or not key:
             self._start_failed(
                 start, "the printer has no OctoPrint URL and API key to start it over REST", True
             )
             return
-        adapter = OctoPrintAdapter(url, key)
         try:
-            now = adapter.snapshot()
-            if now.file_name == filename and now.activity in (
-                PrinterActivity.PRINTING,
-                PrinterActivity.PAUSED,
-            ):
-                log.info(
-                    "printer %s already prints %s; not started again", start.printer_id, filename
-                )
-                return
-            adapter.start_print(filename, gcode)
+            outcome = call_octoprint(
+                url,
+                key,
+                self.bridge.settings,
+                lambda octoprint: start_unless_done(octoprint, filename, gcode, given_at),
+            )
+        except OctoPrintWrongState:
+            # 409: busy between our look and the start (still finishing a print, say).
+            # Not the printer's fault, nor the job's: it starts once OctoPrint is ready.
+            self._start_waits(start, lambda view: rest_busy(view, time.time()))
+            return
         except OctoPrintError as error:
             self._start_failed(start, str(error), True)
             return
-        self.counters.add("rest_starts")
-        log.info("started %s on printer %s over REST", filename, start.printer_id)
+        self._started(start, filename, outcome)
+
+    def _started(self, start: RestStart, filename: str, outcome: StartOutcome) -> None:
+        """Record what OctoPrint showed, or did, when asked to start the job."""
+        ts, job_id, attempt = time.time(), str(start.job_id), _attempt_of(start)
+        printer_id = start.printer_id
+        if outcome.verdict == StartVerdict.WAIT:
+            log.info(
+                "printer %s is not ready (OctoPrint says %r): job %s waits for it",
+                printer_id,
+                outcome.snapshot.state_text,
+                job_id,
+            )
+            self._start_waits(
+                start, lambda view: rest_probed(view, outcome.snapshot, None, ts, None)
+            )
+        elif outcome.verdict == StartVerdict.REFUSE:
+            self._start_failed(start, "OctoPrint reports an error on the printer", True)
+        elif outcome.verdict == StartVerdict.PRINTED:
+            assert outcome.last_print is not None
+            last_print = outcome.last_print
+            log.warning(
+                "the bed of printer %s holds the print of job %s already; not started again",
+                printer_id,
+                job_id,
+            )
+            self._fold(
+                printer_id,
+                lambda view: rest_printed(
+                    view,
+                    outcome.snapshot,
+                    job_id=job_id,
+                    file_path=filename,
+                    last_print=last_print,
+                    ts=ts,
+                    attempt=attempt,
+                ),
+            )
+        else:
+            if outcome.verdict == StartVerdict.START:
+                self.counters.add("rest_starts")
+                log.info("started %s on printer %s over REST", filename, printer_id)
+            else:
+                log.info("printer %s already prints %s; not started again", printer_id, filename)
+            self._fold(
+                printer_id,
+                lambda view: rest_started(
+                    view,
+                    job_id=job_id,
+                    file_path=filename,
+                    ts=ts,
+                    attempt=attempt,
+                    found_printing=outcome.verdict == StartVerdict.PRINTING,
+                ),
+            )
+
+    def _start_waits(
+        self, start: RestStart, change: Callable[[PluginPrinterView], PluginIngestion]
+    ) -> None:
+        """Keep the start for when the printer is ready, and show it as not ready meanwhile;
+        it is followed over REST until then."""
+        self.counters.add("rest_starts_waiting")
+        with self.lock:
+            self.waiting[start.printer_id] = start
+        self._fold(start.printer_id, change)
 
     def _start_failed(self, start: RestStart, why: str, printer_at_fault: bool) -> None:
         """Record the failed start as a PrintFailed, once per attempt, so the lifecycle
@@ -443,10 +673,9 @@ class PluginPrinters:
         log.warning("could not start job %s on printer %s: %s", start.job_id, start.printer_id, why)
         ts = time.time()
         if printer_at_fault:
-            self._fold(start.printer_id, lambda view: _marked(view, PrinterState.ERROR, ts))
-        attempt = start.command_id or f"start-{start.job_id}-{int(ts * 1000)}"
+            self._fold(start.printer_id, lambda view: rest_refused(view, ts))
         event = EventPayload(
-            event_id=f"rest-{attempt}"[:64],
+            event_id=f"rest-{_attempt_of(start)}"[:64],
             kind=EventKind.PRINT_FAILED,
             job_id=str(start.job_id),
             reason=f"OctoPrint did not start the job: {why}"[:500],
@@ -457,38 +686,70 @@ class PluginPrinters:
     def _probe_soon(self, printer_id: int) -> None:
         with self.lock:
             route = self.routes.get(printer_id)
-        if route is not None and route.adapter() is not None:
+        if route is not None and route.has_octoprint:
             self._submit(("probe", printer_id), self._probe, route)
 
     def _probe(self, route: PluginRoute) -> None:
-        adapter = route.adapter()
-        assert adapter is not None
+        """Ask OctoPrint how the printer is, and what became of the print we follow."""
+        assert route.octoprint_url and route.octoprint_api_key
+        with self.lock:
+            view = self.views.get(route.printer_id)
+        if view is None:
+            return
+
+        def look(octoprint: OctoPrintAdapter) -> tuple[OctoPrintSnapshot, LastPrint | None]:
+            snapshot = octoprint.snapshot()
+            if view.file_path and needs_last_print(view, snapshot):
+                return snapshot, octoprint.last_print(view.file_path)
+            return snapshot, None
+
         try:
-            snapshot = adapter.snapshot()
+            snapshot, last_print = call_octoprint(
+                route.octoprint_url, route.octoprint_api_key, self.bridge.settings, look
+            )
         except OctoPrintError as error:
             log.info("OctoPrint of printer %s did not answer: %s", route.printer_id, error)
             return
-        self._fold(route.printer_id, lambda view: _probed(view, snapshot, time.time()))
+        printing = job_id_from_filename(snapshot.file_name) if snapshot.activity in ACTIVE else None
+        attempt = self._attempt_on(route.printer_id, printing or view.job_id)
+        self._fold(
+            route.printer_id,
+            lambda current: rest_probed(current, snapshot, last_print, time.time(), attempt),
+        )
+
+    def _attempt_on(self, printer_id: int, job_id: str | None) -> str | None:
+        """The start command of the job's attempt on this printer; None if the job is not
+        on it (any more): what OctoPrint says of it then changes no job."""
+        if job_id is None or not job_id.isdigit():
+            return None
+        with Session(self.bridge.engine) as session:
+            job = session.get(Job, int(job_id))
+        if job is None or job.printer_id != printer_id or job.status not in ON_PRINTER:
+            return None
+        return job.command_id
 
     def _run_command(self, printer_id: int, kind: CommandKind) -> None:
         with self.lock:
             route = self.routes.get(printer_id)
-        adapter = route.adapter() if route is not None else None
-        if adapter is None:
+        if route is None or not route.octoprint_url or not route.octoprint_api_key:
             log.warning("cannot %s printer %s: no OctoPrint URL and API key", kind, printer_id)
             return
         action = {
-            CommandKind.CANCEL: adapter.cancel,
-            CommandKind.PAUSE: adapter.pause,
-            CommandKind.RESUME: adapter.resume,
+            CommandKind.CANCEL: OctoPrintAdapter.cancel,
+            CommandKind.PAUSE: OctoPrintAdapter.pause,
+            CommandKind.RESUME: OctoPrintAdapter.resume,
         }[kind]
         try:
-            action()
+            call_octoprint(
+                route.octoprint_url, route.octoprint_api_key, self.bridge.settings, action
+            )
         except OctoPrintError as error:
             self.counters.add("rest_command_failures")
             log.warning("OctoPrint of printer %s refused %s: %s", printer_id, kind, error)
 
     def close(self) -> None:
+        with self.lock:
+            self.waiting.clear()
         self.rest.shutdown(wait=True, cancel_futures=True)
 
 

@@ -3,7 +3,9 @@
 A `PrinterProfile` renders to the few PrusaSlicer 2.5 settings that differ between the
 makers' printers; everything else keeps PrusaSlicer's defaults. A plate is sliced once per
 (STL sha256, rendered profile, copies): the cache lives in a directory, one folder per key,
-so it survives restarts and can be shared by service replicas on one disk.
+so it survives restarts and can be shared by service replicas on one disk. A plate that
+cannot be sliced raises an error that says why in one word (`SlicingProblem`) and in a
+sentence of ours; PrusaSlicer's own output is kept apart, for the operator's log.
 """
 
 import hashlib
@@ -14,6 +16,7 @@ import shutil
 import subprocess
 import tempfile
 from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -33,8 +36,30 @@ _SECONDS_PER_UNIT = {"d": 86400, "h": 3600, "m": 60, "s": 1}
 _COPY_LABEL = re.compile(rb"^; printing object .* copy (\d+)\s*$", re.MULTILINE)
 
 
+class SlicingProblem(StrEnum):
+    """Why a part cannot be sliced for a printer, in one word the board translates."""
+
+    SETTINGS_OUT_OF_RANGE = "settings_out_of_range"  # a bed or nozzle no printer has
+    MATERIAL_UNKNOWN = "material_unknown"  # a filament makerline has no settings for
+    BED_TOO_SMALL = "bed_too_small"
+    STL_MISSING = "stl_missing"
+    STL_CHANGED = "stl_changed"  # the file on disk is no longer the one uploaded
+    SLICER_MISSING = "slicer_missing"
+    SLICER_FAILED = "slicer_failed"  # PrusaSlicer refused the plate or crashed
+    SLICER_TIMEOUT = "slicer_timeout"
+    ESTIMATE_UNREADABLE = "estimate_unreadable"  # no time or weight in the G-code
+    WRONG_COPIES = "wrong_copies"  # the G-code does not hold the copies asked for
+    UNEXPECTED = "unexpected"
+
+
+# Problems of the part itself: no printer can print it until the part is fixed.
+PART_PROBLEMS = frozenset({SlicingProblem.STL_MISSING, SlicingProblem.STL_CHANGED})
+
+
 class SlicerMissing(Exception):
     """PrusaSlicer is not installed where the service runs."""
+
+    problem = SlicingProblem.SLICER_MISSING
 
     def __init__(self) -> None:
         self.message = (
@@ -45,11 +70,18 @@ class SlicerMissing(Exception):
 
 
 class SlicingFailed(Exception):
-    """PrusaSlicer refused the plate or its output was unusable; `stderr_tail` says why."""
+    """The plate could not be sliced: `problem` says why in a word, `message` in a sentence
+    of ours, and `stderr_tail` is PrusaSlicer's own output, for the operator's log only."""
 
-    def __init__(self, message: str, stderr_tail: str = "") -> None:
+    def __init__(
+        self,
+        message: str,
+        stderr_tail: str = "",
+        problem: SlicingProblem = SlicingProblem.SLICER_FAILED,
+    ) -> None:
         self.message = message
         self.stderr_tail = stderr_tail
+        self.problem = problem
         super().__init__(f"{message}\n{stderr_tail}" if stderr_tail else message)
 
 
@@ -113,18 +145,33 @@ def slice_plate(
     copies: int,
     cache_dir: Path,
     timeout_s: float = DEFAULT_TIMEOUT_S,
+    expected_sha256: str | None = None,
 ) -> SliceResult:
     """Slice `copies` copies of the part, arranged by PrusaSlicer, or return the cached plate.
 
-    Raises SlicerMissing when PrusaSlicer is not installed, SlicingFailed when it refuses
-    the plate (for instance, too many copies for the bed) or runs past `timeout_s`.
+    Raises SlicerMissing when PrusaSlicer is not installed, SlicingFailed when the STL
+    cannot be read or is not the `expected_sha256` one, when PrusaSlicer refuses the plate
+    (for instance, too many copies for the bed), crashes or runs past `timeout_s`, or when
+    its G-code is not usable.
     """
     if copies < 1:
         raise ValueError("a plate has at least one copy")
     # PrusaSlicer runs in its own working folder: a relative data folder (the default
     # `data`) would point elsewhere from there.
     stl_path, cache_dir = stl_path.resolve(), cache_dir.resolve()
-    stl_sha256 = hashlib.sha256(stl_path.read_bytes()).hexdigest()
+    try:
+        stl_sha256 = hashlib.sha256(stl_path.read_bytes()).hexdigest()
+    except OSError as error:
+        raise SlicingFailed(
+            "The part's STL file cannot be read on this server.",
+            str(error),
+            SlicingProblem.STL_MISSING,
+        ) from error
+    if expected_sha256 is not None and stl_sha256 != expected_sha256:
+        raise SlicingFailed(
+            "The part's STL file on this server is not the one uploaded (its content changed).",
+            problem=SlicingProblem.STL_CHANGED,
+        )
     ini = profile.to_ini()
     key = hashlib.sha256(
         json.dumps({"stl": stl_sha256, "profile": ini, "copies": copies}).encode()
@@ -149,7 +196,8 @@ def slice_plate(
         if labelled != set(range(copies)):
             raise SlicingFailed(
                 f"PrusaSlicer was asked for {copies} copies but the G-code holds "
-                f"{len(labelled)}; check the profile."
+                f"{len(labelled)}; check the profile.",
+                problem=SlicingProblem.WRONG_COPIES,
             )
         gcode_sha256 = hashlib.sha256(gcode).hexdigest()
         result = {"sha256": gcode_sha256, "seconds": seconds, "grams": grams, "copies": copies}
@@ -158,9 +206,12 @@ def slice_plate(
             # Renaming a whole folder publishes the G-code and its figures together.
             work.rename(entry)
         except OSError:
-            if not (entry / _RESULT_FILE).is_file():
+            # Another process published the same plate first: theirs is as good as ours, and
+            # it is theirs that is on disk (PrusaSlicer dates its G-code, so the two differ).
+            published = _read_cached(entry)
+            if published is None:
                 raise
-            # Another process published the same plate first; theirs is as good as ours.
+            return published
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return SliceResult(
@@ -210,7 +261,13 @@ def _run_slicer(
         raise SlicingFailed(
             f"PrusaSlicer did not finish within {timeout_s:g} s; the part may be too complex.",
             _tail(error.stderr),
+            SlicingProblem.SLICER_TIMEOUT,
         ) from error
+    if completed.returncode < 0:
+        raise SlicingFailed(
+            f"PrusaSlicer crashed (signal {-completed.returncode}).",
+            _tail(completed.stderr) or _tail(completed.stdout),
+        )
     if completed.returncode != 0 or not gcode_path.is_file():
         raise SlicingFailed(
             f"PrusaSlicer failed (exit status {completed.returncode}).",
@@ -221,11 +278,18 @@ def _run_slicer(
 def _read_estimates(gcode: bytes) -> tuple[int, float]:
     time_match = _PRINT_TIME.search(gcode)
     grams_match = _FILAMENT_GRAMS.search(gcode)
+    unreadable = SlicingFailed(
+        "The G-code has no readable print time or filament weight; check the slicer version.",
+        problem=SlicingProblem.ESTIMATE_UNREADABLE,
+    )
     if time_match is None or grams_match is None:
-        raise SlicingFailed(
-            "The G-code has no print time or filament weight comment; check the slicer version."
-        )
-    return parse_duration(time_match.group(1).decode("ascii").strip()), float(grams_match.group(1))
+        raise unreadable
+    try:
+        seconds = parse_duration(time_match.group(1).decode("ascii").strip())
+        grams = float(grams_match.group(1))
+    except (UnicodeDecodeError, ValueError) as error:
+        raise unreadable from error
+    return seconds, grams
 
 
 def _read_cached(entry: Path) -> SliceResult | None:

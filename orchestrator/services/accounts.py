@@ -8,7 +8,7 @@ from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
 from orchestrator.core.security import hash_token, new_token
-from orchestrator.errors import Forbidden, NotFound, Unauthenticated
+from orchestrator.errors import Forbidden, NotFound
 from orchestrator.tables import (
     Account,
     AccountCreate,
@@ -41,12 +41,18 @@ def create_account(
     return AccountWithToken.model_validate(account, update={"token": token, "maker_id": maker_id})
 
 
-def sign_up(*, session: Session, request: SignupRequest, settings: Settings) -> AccountWithToken:
+def invite_code_matches(settings: Settings, code: str | None) -> bool:
+    return bool(settings.invite_code) and hmac.compare_digest(
+        (code or "").encode(), settings.invite_code.encode()
+    )
+
+
+def sign_up(
+    *, session: Session, request: SignupRequest, settings: Settings, invited: bool
+) -> AccountWithToken:
+    """Sign a maker up (open, or with the invite code), or a health centre (always with it)."""
     if request.role == Role.COORDINATOR:
         raise Forbidden("Coordinator accounts are created by a coordinator, not by sign-up.")
-    invited = bool(settings.invite_code) and hmac.compare_digest(
-        (request.invite_code or "").encode(), settings.invite_code.encode()
-    )
     if request.role == Role.HEALTH_CENTRE and not invited:
         raise Forbidden(
             "Health centres sign up with the invite code the fab-lab gave them; "
@@ -58,18 +64,15 @@ def sign_up(*, session: Session, request: SignupRequest, settings: Settings) -> 
     return create_account(session=session, account_in=account_in, city=request.city)
 
 
-def account_for_token(*, session: Session, token: str) -> Account:
-    account = session.exec(select(Account).where(Account.token_hash == hash_token(token))).first()
-    if account is None:
-        raise Unauthenticated("This token is not valid. Ask the coordinator for a new one.")
-    return account
-
-
 def maker_of(*, session: Session, account: Account) -> Maker:
     maker = session.exec(select(Maker).where(Maker.account_id == account.id)).first()
     if maker is None:
         raise NotFound("This account has no maker profile.")
     return maker
+
+
+def maker_profile_id(*, session: Session, account: Account) -> int | None:
+    return session.exec(select(Maker.id).where(Maker.account_id == account.id)).first()
 
 
 def get_maker(*, session: Session, maker_id: int) -> Maker:
@@ -90,9 +93,18 @@ def list_makers(*, session: Session) -> list[Maker]:
     return list(session.exec(select(Maker).order_by(Maker.id)))  # type: ignore[arg-type]
 
 
+def get_account(*, session: Session, account_id: int) -> Account:
+    account = session.get(Account, account_id)
+    if account is None:
+        raise NotFound(f"Account {account_id} does not exist.")
+    return account
+
+
 def ensure_coordinator(*, session: Session, name: str, token: str) -> None:
-    """Create the first coordinator from a configured token, once."""
-    if session.exec(select(Account).where(Account.token_hash == hash_token(token))).first():
+    """Create the first coordinator from a configured token, once: when there is no
+    coordinator yet. A coordinator who rotates or revokes that token later is not given
+    it back at the next start."""
+    if session.exec(select(Account.id).where(Account.role == Role.COORDINATOR)).first():
         return
     create_account(
         session=session, account_in=AccountCreate(name=name, role=Role.COORDINATOR), token=token

@@ -12,13 +12,17 @@ from collections import Counter
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import func
+from sqlalchemy import and_, func, or_
 from sqlmodel import Session, SQLModel, col, select
 
 from orchestrator.core.config import Settings
 from orchestrator.db import as_utc_hour, hour_of
 from orchestrator.eta import Forecast
+from orchestrator.parts.slicing import PART_PROBLEMS, SlicingProblem
+from orchestrator.scheduler import Profile
 from orchestrator.services.forecasts import delivery_forecasts
+from orchestrator.services.parts import PROFILE_FIELDS
+from orchestrator.services.planning import plate_capacity
 from orchestrator.stock import balance, order_balances, stock_balances
 from orchestrator.tables import (
     ACTIVE_JOB_STATUSES,
@@ -36,6 +40,7 @@ from orchestrator.tables import (
     Printer,
     PrinterStatus,
     Product,
+    SlicingFailure,
     Stage,
     StockBalance,
     id_of,
@@ -49,6 +54,9 @@ KEY_PART = {Item.VISOR: Item.HEADBAND, Item.AMICROCHE: Item.AMICROCHE}
 FINISHED_STAGES = (Stage.ASSEMBLED, Stage.DISINFECTED, Stage.PACKED)
 FILM_RATE_WINDOW = timedelta(days=7)
 RECENT = timedelta(hours=24)
+# Printers that cannot be given work, listed at most: a broken setting is usually one
+# printer's, and a list past this length says "look at the slicer" well enough.
+MAX_PRINTER_ALERTS = 50
 
 
 class FunnelStep(StrEnum):
@@ -79,6 +87,8 @@ class AlertKind(StrEnum):
     JOB_FAILED_TWICE = "job_failed_twice"
     FILM_SHORTFALL = "film_shortfall"
     ORDER_LATE = "order_late"
+    PRINTER_CANNOT_PRINT = "printer_cannot_print"
+    PART_CANNOT_BE_SLICED = "part_cannot_be_sliced"
 
 
 class ProductLine(SQLModel):
@@ -180,6 +190,8 @@ def board_summary(*, session: Session, settings: Settings, hours: int) -> BoardS
             *failed_twice_alerts(session),
             *film_alerts(film),
             *late_order_alerts(session, forecasts),
+            *unsliceable_part_alerts(session),
+            *printer_cannot_print_alerts(session),
         ],
     )
 
@@ -439,6 +451,111 @@ def late_order_alerts(session: Session, forecasts: dict[int, Forecast]) -> list[
             )
         )
     return alerts
+
+
+def unsliceable_part_alerts(session: Session) -> list[Alert]:
+    """Parts whose file no printer can slice (missing or changed on disk)."""
+    rows = session.exec(
+        select(
+            Part.key,
+            SlicingFailure.problem,
+            func.min(SlicingFailure.first_failed_at),
+            func.min(SlicingFailure.retry_at),
+        )
+        .join(Part, col(SlicingFailure.part_id) == Part.id)
+        .where(col(SlicingFailure.problem).in_(sorted(PART_PROBLEMS)))
+        .group_by(col(Part.key), col(SlicingFailure.problem))
+        .order_by(col(Part.key))
+    )
+    return [
+        Alert(
+            kind=AlertKind.PART_CANNOT_BE_SLICED,
+            subject=f"part:{key}",
+            params={"part": key, "reason": problem, "retry_at": retry_at.isoformat()},
+            since=since,
+        )
+        for key, problem, since, retry_at in rows
+    ]
+
+
+def printer_cannot_print_alerts(session: Session) -> list[Alert]:
+    """Printers that cannot be given work: parts that could not be sliced for their
+    settings (the orchestrator's record), or a bed too small for every part."""
+    same_profile = and_(
+        *(getattr(SlicingFailure, name) == getattr(Printer, name) for name in PROFILE_FIELDS)
+    )
+    rows = session.exec(
+        select(Printer, Maker.display_name, Part.key, SlicingFailure)
+        .join(SlicingFailure, same_profile)
+        .join(Maker, col(Printer.maker_id) == Maker.id)
+        .join(Part, col(SlicingFailure.part_id) == Part.id)
+        .where(col(SlicingFailure.problem).not_in(sorted(PART_PROBLEMS)))
+        .order_by(col(Printer.id), col(Part.key))
+        .limit(MAX_PRINTER_ALERTS * 4)
+    )
+    alerts: dict[int, Alert] = {}
+    for printer, maker_name, part_key, failure in rows:
+        if id_of(printer) in alerts:  # one alert a printer, naming each part
+            params = alerts[id_of(printer)].params
+            params["parts"] = f"{params['parts']}, {part_key}"
+            continue
+        alerts[id_of(printer)] = printer_alert(
+            printer, maker_name, failure.problem, part_key, failure.retry_at
+        )
+        alerts[id_of(printer)].since = failure.first_failed_at
+    for printer, maker_name in beds_too_small(session, MAX_PRINTER_ALERTS):
+        alerts.setdefault(
+            id_of(printer), printer_alert(printer, maker_name, SlicingProblem.BED_TOO_SMALL)
+        )
+    return list(alerts.values())[:MAX_PRINTER_ALERTS]
+
+
+def printer_alert(
+    printer: Printer,
+    maker_name: str,
+    reason: str,
+    parts: str | None = None,
+    retry_at: datetime | None = None,
+) -> Alert:
+    return Alert(
+        kind=AlertKind.PRINTER_CANNOT_PRINT,
+        subject=f"printer:{printer.id}",
+        params={
+            "printer": printer.name,
+            "printer_id": printer.id,
+            "maker": maker_name,
+            "reason": reason,
+            "parts": parts,
+            "retry_at": retry_at.isoformat() if retry_at else None,
+        },
+    )
+
+
+def beds_too_small(session: Session, limit: int) -> list[tuple[Printer, str]]:
+    """Printers (and their makers' names) on which no part of the catalogue fits, checked
+    once for each distinct printer profile rather than for each printer."""
+    catalogue = list(session.exec(select(Part)))
+    profiles = session.exec(select(*(getattr(Printer, name) for name in PROFILE_FIELDS)).distinct())
+    too_small = {
+        (profile.bed_x_mm, profile.bed_y_mm, profile.bed_z_mm)
+        for profile in (Profile(*row) for row in profiles)
+        if catalogue and not any(plate_capacity(part, profile) for part in catalogue)
+    }
+    if not too_small:
+        return []
+    beds = [
+        and_(col(Printer.bed_x_mm) == x, col(Printer.bed_y_mm) == y, col(Printer.bed_z_mm) == z)
+        for x, y, z in sorted(too_small)
+    ]
+    return list(
+        session.exec(
+            select(Printer, Maker.display_name)
+            .join(Maker, col(Printer.maker_id) == Maker.id)
+            .where(or_(*beds))
+            .order_by(col(Printer.id))
+            .limit(limit)
+        ).all()
+    )
 
 
 # --- the printer grid -----------------------------------------------------------------

@@ -1,49 +1,68 @@
 """The makers' printers: registration, ownership and credentials.
 
-A printer's token is its agent's only secret: the agent sends it as the MQTT password of
-user `printer-{id}` and as the bearer token for its G-code. We keep a SHA-256 of it for
-the API and Mosquitto's own PBKDF2 hash for the broker's password file, never the token.
+A printer's token is its agent's only secret: the agent sends it as the bearer token for
+its G-code, and logs in to the broker as user `printer-{id}` with a password derived from
+it (`orchestrator.services.credentials`). We keep a SHA-256 of the token for the API and
+Mosquitto's own PBKDF2 hash of the broker password for its password file, never either.
+An OctoPrint API key is kept sealed with the service's secret (`orchestrator.core.sealing`).
 """
 
 from __future__ import annotations
 
+from sqlalchemy import func
 from sqlmodel import Session, select
 
+from orchestrator.core.config import Settings
 from orchestrator.core.security import hash_token, new_token
 from orchestrator.errors import Conflict, Forbidden, NotFound, Unauthenticated
+from orchestrator.link.plugin_printers import refuse_uncallable_octoprint, sealed_octoprint_key
+from orchestrator.services import credentials
 from orchestrator.tables import (
     Account,
     Job,
     Maker,
     Printer,
     PrinterCreate,
-    PrinterPublic,
     PrinterUpdate,
     PrinterWithCredentials,
     Role,
     id_of,
 )
-from printers.broker_auth import mosquitto_password_hash, printer_username
 
 
 def register_printer(
-    *, session: Session, maker: Maker, printer_in: PrinterCreate, token: str | None = None
+    *,
+    session: Session,
+    maker: Maker,
+    printer_in: PrinterCreate,
+    settings: Settings,
+    token: str | None = None,
 ) -> PrinterWithCredentials:
-    """Register a printer with a new token (or `token`, for the demo's fixed tokens)."""
+    """Register a printer with a new token (or `token`, for the demo's fixed tokens).
+
+    Its OctoPrint API key is sealed with the service's secret, and a plugin printer's
+    OctoPrint address is held to the outbound policy (422 naming octoprint_url). Anyone
+    may sign up, so a maker has at most `max_printers_per_maker` printers (409)."""
+    held = session.exec(
+        select(func.count()).select_from(Printer).where(Printer.maker_id == maker.id)
+    ).one()
+    if held >= settings.max_printers_per_maker:
+        raise Conflict(
+            f"You already have {held} printers, the most one maker may register here. "
+            "Delete one you no longer use, or ask the coordinator."
+        )
     token = token or new_token()
     printer = Printer(
-        **printer_in.model_dump(),
+        **printer_in.model_dump(exclude={"octoprint_api_key"}),
         maker_id=id_of(maker),
         token_hash=hash_token(token),
-        mqtt_password_hash=mosquitto_password_hash(token),
+        mqtt_password_hash=credentials.broker_password_hash(token),
     )
+    printer.octoprint_api_key = sealed_octoprint_key(printer_in.octoprint_api_key, settings)
+    refuse_uncallable_octoprint(printer, settings.private_networks_allowed)
     session.add(printer)
     session.flush()
-    assert printer.id is not None
-    public = PrinterPublic.model_validate(printer)
-    return PrinterWithCredentials(
-        **public.model_dump(), token=token, mqtt_username=printer_username(printer.id)
-    )
+    return credentials.printer_credentials(printer, token)
 
 
 def visible_printers(*, session: Session, account: Account, maker: Maker | None) -> list[Printer]:
@@ -65,8 +84,19 @@ def owned_printer(
     return printer
 
 
-def update_printer(*, session: Session, printer: Printer, printer_in: PrinterUpdate) -> Printer:
-    printer.sqlmodel_update(printer_in.model_dump(exclude_unset=True))
+def update_printer(
+    *,
+    session: Session,
+    printer: Printer,
+    printer_in: PrinterUpdate,
+    settings: Settings,
+) -> Printer:
+    """Change what `printer_in` sets, held to the same rules as a registration."""
+    changes = printer_in.model_dump(exclude_unset=True)
+    if "octoprint_api_key" in changes:
+        changes["octoprint_api_key"] = sealed_octoprint_key(changes["octoprint_api_key"], settings)
+    printer.sqlmodel_update(changes)
+    refuse_uncallable_octoprint(printer, settings.private_networks_allowed)
     session.add(printer)
     session.flush()
     return printer

@@ -97,12 +97,22 @@ def job_public(*, session: Session, job: Job) -> JobPublic:
     return public
 
 
+# A maker reports done only a print that really started on their printer; the
+# coordinator may also close a job the printer never reported starting.
+MAKER_MAY_REPORT_DONE = frozenset({JobStatus.PRINTING, JobStatus.AWAITING_CLEAR, JobStatus.DONE})
+
+
 def report_done(*, session: Session, job: Job, actor: Account) -> Job:
     """Mark a job done and count its parts once; reporting it again changes nothing."""
     if job.status == JobStatus.CANCELLED:
         raise Conflict(f"Job {job.id} was cancelled; its parts cannot be counted.")
     if job.printer_id is None:
         raise Conflict(f"Job {job.id} has no printer yet, so no maker holds its parts.")
+    if actor.role != Role.COORDINATOR and job.status not in MAKER_MAY_REPORT_DONE:
+        raise Conflict(
+            f"Job {job.id} is {job.status}: it never started on your printer, so it cannot "
+            "be done. Start it first, or ask the coordinator."
+        )
     if count_job_done(session=session, job=job, actor=actor):
         job.status = JobStatus.DONE
         job.done_at = job.updated_at = datetime.now(UTC)

@@ -9,7 +9,7 @@ from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
 from orchestrator.db import lock_names
-from orchestrator.errors import Conflict, Forbidden, NotFound, Unprocessable
+from orchestrator.errors import Conflict, Forbidden, NotFound
 from orchestrator.eta import Forecast
 from orchestrator.services import catalogue
 from orchestrator.services.forecasts import delivery_forecasts
@@ -31,8 +31,6 @@ from orchestrator.tables import (
 def place_order(
     *, session: Session, centre: Account, order_in: OrderCreate, settings: Settings
 ) -> Order:
-    if order_in.needed_by < datetime.now(UTC).date():
-        raise Unprocessable("needed_by is in the past: give the date you need the items by.")
     product = catalogue.product_by_key(session=session, key=order_in.product_key)
     # Two tabs sending the same order at once must not both pass the duplicate check.
     lock_names(session, [f"order:{centre.id}:{product.id}"])

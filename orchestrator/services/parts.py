@@ -2,7 +2,9 @@
 
 Owns the upload rules (streamed to disk, checked by `orchestrator.parts.analysis` against
 every registered printer's bed, stored under its sha256 only when accepted), the slicer
-profile of each printer, and the G-code store the agents download from:
+profile of each printer, the record of plates that could not be sliced (`SlicingFailure`:
+written by the orchestrator, shown by the board and the part's plates), and the G-code
+store the agents download from:
 
     <data_dir>/gcode/plates/       slice_plate's cache, keyed by (STL, profile, copies)
     <data_dir>/gcode/by-sha256/    every plate's G-code under its own sha256, for agents
@@ -17,9 +19,12 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterable
+from dataclasses import asdict
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlmodel import Field, Session, SQLModel, col, select
+from pydantic import ValidationError
+from sqlmodel import Field, Session, SQLModel, col, delete, select
 
 from orchestrator.core.config import Settings
 from orchestrator.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
@@ -38,9 +43,13 @@ from orchestrator.parts.slicing import (
     SliceResult,
     SlicerMissing,
     SlicingFailed,
+    SlicingProblem,
     slice_plate,
 )
-from orchestrator.tables import Item, Job, Part, Printer
+from orchestrator.scheduler import Profile
+from orchestrator.services.planning import profile_of
+from orchestrator.services.printer_link import upsert
+from orchestrator.tables import Item, Job, Part, Printer, PrinterUpdate, SlicingFailure
 
 # The service's own cap on an upload (no setting yet): the analysis module's default,
 # far above any visor part (the headband is 135 KiB).
@@ -59,6 +68,13 @@ MATERIAL_TEMPERATURES_C: dict[Material, tuple[int, int]] = {
     "TPU": (230, 50),
 }
 LAYER_HEIGHT_MM = 0.2
+# The printer's columns that make its slicer profile (`orchestrator.scheduler.Profile`).
+PROFILE_FIELDS = ("bed_x_mm", "bed_y_mm", "bed_z_mm", "nozzle_mm", "material")
+# A plate that could not be sliced is tried again after a minute, then two, four... up to
+# an hour: most causes last until someone fixes them, and a printer whose settings change
+# has a new profile, tried at once.
+FIRST_RETRY = timedelta(minutes=1)
+LAST_RETRY = timedelta(hours=1)
 
 
 class UploadRefused(Unprocessable):
@@ -67,6 +83,16 @@ class UploadRefused(Unprocessable):
 
 class UploadTooLarge(DomainError):
     status_code = 413
+
+
+class CannotSlice(Conflict):
+    """A part cannot be sliced for a printer: `problem` says why in a word, the message in
+    our words, and `log_detail` is PrusaSlicer's own output, for the operator's log only."""
+
+    def __init__(self, problem: SlicingProblem, message: str, log_detail: str = "") -> None:
+        super().__init__(message)
+        self.problem = problem
+        self.log_detail = log_detail
 
 
 class PartUpload(SQLModel):
@@ -92,6 +118,10 @@ class PlatePublic(SQLModel):
     copies_per_plate: int
     seconds: int | None = None
     grams: float | None = None
+    problem: SlicingProblem | None = Field(
+        default=None, description="Why this profile cannot print the part, when it cannot."
+    )
+    problem_since: datetime | None = None
 
 
 # --- uploads --------------------------------------------------------------------------
@@ -166,14 +196,26 @@ def profile_for(printer: Printer) -> PrinterProfile:
     """The slicer profile of a printer and the filament loaded in it.
 
     The printer's name stays out: printers with the same bed, nozzle and material share
-    their sliced plates.
+    their sliced plates. Raises CannotSlice for a bed or nozzle outside the ranges printers
+    are registered with (a row written before they were enforced), or a material makerline
+    has no settings for.
     """
+    try:
+        PrinterUpdate.model_validate({name: getattr(printer, name) for name in PROFILE_FIELDS})
+    except ValidationError as error:
+        fields = ", ".join(sorted({str(problem["loc"][0]) for problem in error.errors()}))
+        raise CannotSlice(
+            SlicingProblem.SETTINGS_OUT_OF_RANGE,
+            f"Printer {printer.id} has settings outside what a desktop printer has: {fields}. "
+            "Correct them in the printer's settings.",
+        ) from None
     material = printer.material.strip().upper()
     if material not in MATERIAL_TEMPERATURES_C:
         known = ", ".join(MATERIAL_DENSITY_G_CM3)
-        raise Conflict(
+        raise CannotSlice(
+            SlicingProblem.MATERIAL_UNKNOWN,
             f"Printer {printer.id} has '{printer.material}' loaded, which makerline cannot "
-            f"slice for. Set its material to one of {known}."
+            f"slice for. Set its material to one of {known}.",
         )
     nozzle_c, bed_c = MATERIAL_TEMPERATURES_C[material]
     return PrinterProfile(
@@ -202,8 +244,9 @@ def gcode_path(settings: Settings, sha256: str) -> Path:
 
 def part_stl(part: Part) -> Path:
     if part.stl_path is None or not Path(part.stl_path).is_file():
-        raise Conflict(
-            f"Part '{part.key}' has no STL file on this server. Upload it again under a new key."
+        raise CannotSlice(
+            SlicingProblem.STL_MISSING,
+            f"Part '{part.key}' has no STL file on this server. Upload it again under a new key.",
         )
     return Path(part.stl_path)
 
@@ -212,9 +255,18 @@ def slice_part(
     *, settings: Settings, part: Part, profile: PrinterProfile, copies: int
 ) -> SliceResult:
     """A plate of `copies` copies of the part, sliced or from the cache, and published for
-    the agents. Raises SlicerMissing or SlicingFailed as `slice_plate` does."""
+    the agents. Raises CannotSlice when the part's file or PrusaSlicer lets us down."""
     cache = gcode_cache_dir(settings)
-    result = slice_plate(part_stl(part), profile, copies, cache / "plates")
+    try:
+        result = slice_plate(
+            part_stl(part), profile, copies, cache / "plates", expected_sha256=part.stl_sha256
+        )
+    except (SlicerMissing, SlicingFailed) as error:
+        raise CannotSlice(
+            error.problem,
+            f"Part '{part.key}' cannot be sliced for this printer: {error.message}",
+            error.stderr_tail if isinstance(error, SlicingFailed) else "",
+        ) from error
     published = gcode_path(settings, result.sha256)
     if not published.is_file():
         published.parent.mkdir(parents=True, exist_ok=True)
@@ -238,8 +290,8 @@ def slice_part(
 def slice_job(*, session: Session, settings: Settings, job: Job, printer: Printer) -> SliceResult:
     """The job's plate (`job.copies` copies of its part) sliced for `printer`.
 
-    Only `job.part_id` and `job.copies` are read, so an unsaved job works. Raises Conflict
-    for an unknown material or a part without a file, SlicerMissing or SlicingFailed.
+    Only `job.part_id` and `job.copies` are read, so an unsaved job works. Raises NotFound
+    for an unknown part and CannotSlice as `profile_for` and `slice_part` do.
     """
     part = session.get(Part, job.part_id)
     if part is None:
@@ -273,44 +325,108 @@ def _estimate_file(settings: Settings, part: Part, profile: PrinterProfile, copi
     return gcode_cache_dir(settings) / "estimates" / f"{key}.json"
 
 
+# --- plates that could not be sliced --------------------------------------------------
+
+
+def retry_delay(failures: int) -> timedelta:
+    """How long a plate that failed `failures` times in a row waits before its next try."""
+    return min(FIRST_RETRY * 2 ** min(failures - 1, 10), LAST_RETRY)
+
+
+def failed_again(
+    previous: SlicingFailure | None,
+    *,
+    part_id: int,
+    profile: Profile,
+    problem: SlicingProblem,
+    now: datetime,
+) -> SlicingFailure:
+    """The record of a plate after one more failure: it waits longer each time."""
+    failures = previous.failures + 1 if previous is not None else 1
+    return SlicingFailure(
+        part_id=part_id,
+        **asdict(profile),
+        problem=problem,
+        failures=failures,
+        first_failed_at=previous.first_failed_at if previous is not None else now,
+        last_failed_at=now,
+        retry_at=now + retry_delay(failures),
+    )
+
+
+def profile_of_failure(failure: SlicingFailure) -> Profile:
+    return Profile(**{name: getattr(failure, name) for name in PROFILE_FIELDS})
+
+
+def slicing_failures(
+    *, session: Session, part: Part | None = None
+) -> dict[tuple[int, Profile], SlicingFailure]:
+    """The plates that could not be sliced (of one part, or of all), by (part id, profile)."""
+    query = select(SlicingFailure)
+    if part is not None:
+        query = query.where(SlicingFailure.part_id == part.id)
+    return {(f.part_id, profile_of_failure(f)): f for f in session.exec(query)}
+
+
+def save_slicing_failures(*, session: Session, failures: Iterable[SlicingFailure]) -> None:
+    rows = [failure.model_dump(exclude={"id"}) for failure in failures]
+    upsert(session, SlicingFailure, rows, ["part_id", *PROFILE_FIELDS])
+
+
+def clear_slicing_failures(*, session: Session, plates: Iterable[tuple[int, Profile]]) -> None:
+    """Forget the failures of plates that have been sliced since."""
+    for part_id, profile in plates:
+        session.exec(
+            delete(SlicingFailure).where(
+                col(SlicingFailure.part_id) == part_id,
+                *(
+                    getattr(SlicingFailure, name) == value
+                    for name, value in asdict(profile).items()
+                ),
+            )
+        )
+
+
 # --- what the API shows ---------------------------------------------------------------
 
 
 def part_plates(*, session: Session, settings: Settings, part: Part) -> list[PlatePublic]:
     """For each printer profile in use, how many copies of the part fit on one plate and,
-    when that plate has been sliced here already, the slicer's time and grams."""
-    groups: dict[tuple[float, float, float, float, str], list[Printer]] = {}
+    when that plate has been sliced here already, the slicer's time and grams; or why the
+    profile cannot print the part."""
+    groups: dict[Profile, list[Printer]] = {}
     for printer in session.exec(select(Printer).order_by(col(Printer.id))):
-        profile_key = (
-            printer.bed_x_mm,
-            printer.bed_y_mm,
-            printer.bed_z_mm,
-            printer.nozzle_mm,
-            printer.material,
-        )
-        groups.setdefault(profile_key, []).append(printer)
+        groups.setdefault(profile_of(printer), []).append(printer)
+    failures = slicing_failures(session=session, part=part)
     plates = []
-    for (bed_x, bed_y, bed_z, nozzle, material), printers in groups.items():
-        fits_height = part.size_z_mm is not None and part.size_z_mm <= bed_z
-        copies = (
-            copies_per_plate(part.size_x_mm, part.size_y_mm, bed_x, bed_y)
-            if fits_height and part.size_x_mm is not None and part.size_y_mm is not None
-            else 0
-        )
+    for profile, printers in groups.items():
+        x, y, z = part.size_x_mm, part.size_y_mm, part.size_z_mm
+        measured = x is not None and y is not None and z is not None
+        copies = 0
+        if x is not None and y is not None and z is not None and z <= profile.bed_z_mm:
+            copies = copies_per_plate(x, y, profile.bed_x_mm, profile.bed_y_mm)
         plate = PlatePublic(
-            bed_x_mm=bed_x,
-            bed_y_mm=bed_y,
-            bed_z_mm=bed_z,
-            nozzle_mm=nozzle,
-            material=material,
+            **asdict(profile),
             printer_ids=[p.id for p in printers if p.id is not None],
             copies_per_plate=copies,
         )
-        if copies and material.upper() in MATERIAL_TEMPERATURES_C:
-            profile = profile_for(printers[0])
-            figures = sliced_estimate(settings=settings, part=part, profile=profile, copies=copies)
-            if figures is not None:
-                plate.seconds, plate.grams = figures
+        failure = failures.get((part.id or 0, profile))
+        if failure is not None:
+            plate.problem = SlicingProblem(failure.problem)
+            plate.problem_since = failure.first_failed_at
+        elif measured and not copies:
+            plate.problem = SlicingProblem.BED_TOO_SMALL
+        elif copies:
+            try:
+                slicer_profile = profile_for(printers[0])
+            except CannotSlice as refused:
+                plate.problem = refused.problem
+            else:
+                figures = sliced_estimate(
+                    settings=settings, part=part, profile=slicer_profile, copies=copies
+                )
+                if figures is not None:
+                    plate.seconds, plate.grams = figures
         plates.append(plate)
     return plates
 
@@ -335,7 +451,7 @@ def gcode_for_job(
         # The store was emptied: slice again (deterministic), unless the printer changed.
         try:
             result = slice_job(session=session, settings=settings, job=job, printer=printer)
-        except (SlicerMissing, SlicingFailed) as error:
+        except CannotSlice as error:
             raise Conflict(
                 f"Job {job_id}'s G-code is missing and cannot be made again here: {error.message}"
             ) from error

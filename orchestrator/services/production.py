@@ -6,8 +6,6 @@ Every operation appends movements through `orchestrator.stock`, inside one trans
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -18,6 +16,7 @@ from orchestrator.db import lock_names
 from orchestrator.errors import Conflict, Forbidden, InvalidRequest, NotFound
 from orchestrator.ledger import Need, bill_of_needs
 from orchestrator.services import catalogue
+from orchestrator.spreadsheet import csv_text
 from orchestrator.stock import Entry, add, balance, move, reserve, transfer
 from orchestrator.tables import (
     PRINTED_PARTS,
@@ -341,22 +340,19 @@ def deliveries_csv(*, session: Session) -> str:
         .join(Account, col(Order.health_centre_id) == Account.id)
         .order_by(col(Delivery.id))
     )
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
-        [
-            "delivery_id",
-            "delivered_at",
-            "order_id",
-            "health_centre",
-            "product",
-            "quantity",
-            "delivery_address",
-            "received_at",
-        ]
-    )
-    for delivery, order, product, centre in rows:
-        writer.writerow(
+    header = [
+        "delivery_id",
+        "delivered_at",
+        "order_id",
+        "health_centre",
+        "product",
+        "quantity",
+        "delivery_address",
+        "received_at",
+    ]
+    return csv_text(
+        header,
+        (
             [
                 delivery.id,
                 delivery.delivered_at.isoformat(),
@@ -367,8 +363,9 @@ def deliveries_csv(*, session: Session) -> str:
                 order.delivery_address,
                 delivery.received_at.isoformat() if delivery.received_at else "",
             ]
-        )
-    return out.getvalue()
+            for delivery, order, product, centre in rows
+        ),
+    )
 
 
 def count_job_done(*, session: Session, job: Job, actor: Account | None) -> bool:

@@ -1,12 +1,10 @@
 """The web app in a real browser: the service on SQLite, `makerline board` as a
-subprocess, and Debian's headless chromium driven by Playwright.
-
-No browser is downloaded: chromium comes from the system (`scripts/test` installs it).
+subprocess, and Debian's headless chromium driven by Playwright (the one `browser` of the
+session, in `tests/realparts.py`).
 """
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import sys
 import time
@@ -16,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize, sync_playwright
+from playwright.sync_api import Browser, Page, ViewportSize
 from sqlalchemy import Engine
 
 from tests.conftest import Network
@@ -27,16 +25,6 @@ from tests.test_board_api import report_status
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-dev-shm-usage",
-]
 VIEWPORT: ViewportSize = {"width": 1400, "height": 900}
 BOARD_START_SECONDS = 60.0
 
@@ -135,21 +123,6 @@ def board_url(live_server: str, tmp_path: Path) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
-
-
-@pytest.fixture(scope="session")
-def browser() -> Iterator[Browser]:
-    """Debian's headless chromium; the test fails (not skips) when it is missing."""
-    executable = shutil.which("chromium") or CHROMIUM
-    if not Path(executable).exists():
-        pytest.fail(
-            f"chromium is needed for the browser tests and is not installed ({CHROMIUM}): "
-            "run scripts/test, or apt-get install chromium chromium-driver"
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture

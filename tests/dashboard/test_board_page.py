@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import pytest
+
+from orchestrator.core.config import Settings
 from tests.conftest import Network
 from tests.dashboard.conftest import (
     OpenApp,
@@ -52,6 +55,14 @@ def test_the_board_shows_the_services_figures_in_french_then_english(
     assert count_of(app, "Visors ordered") == 8
     assert metrics(app)["Hooks ordered"] == "1,500"
     assert "Film will run out before the open orders are met" in texts(app.error)
+
+
+@pytest.fixture
+def settings(settings: Settings) -> Settings:
+    """One maker holds the 53 printers of the grid test: lift the per-maker bounds."""
+    return settings.model_copy(
+        update={"max_printers_per_maker": 100, "account_write_rate_limit": "1000/minute"}
+    )
 
 
 def test_the_printer_grid_is_read_a_page_at_a_time(

@@ -99,3 +99,20 @@ def test_a_maker_registers_a_printer_clears_its_bed_and_hands_parts_in(
     (hand_in,) = service.get(network.maker, "/hand-ins")
     assert (hand_in["item"], hand_in["quantity"]) == ("headband", 12)
     assert frame_with(app, "Déclarée le")["Quantité"].tolist() == [12]
+
+
+def test_a_plugin_printer_is_shown_its_broker_login_and_never_its_token(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    app = open_app(network.maker)
+    app.text_input(key="printer_name").input("MK3S de Camille (greffon)")
+    app.selectbox(key="printer_connection-fr").set_value("octoprint-mqtt")
+    app.text_input(key="printer_base_topic").input("octoPrint/camille-mk3/")
+    app.button(key="printer_submit").click().run()
+
+    no_exception(app)
+    (printer,) = service.get(network.maker, "/printers")
+    assert printer["connection_kind"] == "octoprint-mqtt"
+    username, password = (block.value for block in app.code)
+    assert username == f"printer-{printer['id']}"
+    assert password.startswith("mqb_")  # derived from the token, which is not shown

@@ -23,6 +23,7 @@ from dashboard.formatting import (
 from dashboard.forms import DOUBLE_SUBMIT_SECONDS, SubmissionKeys
 from dashboard.i18n import ENGLISH, FRENCH, translate
 from orchestrator.eta import NoEta
+from orchestrator.parts.slicing import SlicingProblem
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 LITERAL_KEY = re.compile(r"""\bt(?:ranslate)?\((?:language,\s*)?["']([a-z_]+\.[a-z0-9_.-]+)["']""")
@@ -54,6 +55,7 @@ def test_every_sentence_the_code_asks_for_exists() -> None:
         ("order_status", ["open", "delivered", "received", "cancelled"]),
         ("alert", list(board_views.ALERT_SEVERITY)),
         ("eta_note", list(NoEta)),  # the service's codes, each with its sentence
+        ("slicing_problem", list(SlicingProblem)),
     ]
     used |= {f"{prefix}.{word}" for prefix, words in vocabularies for word in words}
     assert len(used) > 150
@@ -112,6 +114,49 @@ def test_alerts_become_sentences_in_the_readers_language() -> None:
     )
     unknown = {"kind": "printer_on_fire", "subject": "x", "params": {"printer_id": 4}}
     assert board_views.alert_sentence(unknown, "en") == "Alert printer_on_fire: printer_id=4"
+
+
+def test_a_printer_without_work_and_a_part_none_can_slice_read_as_sentences() -> None:
+    refused = {
+        "kind": "printer_cannot_print",
+        "subject": "printer:12",
+        "params": {
+            "printer": "Prusa MINI",
+            "printer_id": 12,
+            "maker": "Camille",
+            "reason": "slicer_failed",
+            "parts": "headband, reinforcement",
+            "retry_at": "2020-04-02T09:01:00+00:00",
+        },
+        "since": "2020-04-02T09:00:00+00:00",
+    }
+    tiny = {
+        "kind": "printer_cannot_print",
+        "subject": "printer:13",
+        "params": {"printer": "Tiny", "printer_id": 13, "maker": "Julien"}
+        | {"reason": "bed_too_small", "parts": None, "retry_at": None},
+    }
+    missing = {
+        "kind": "part_cannot_be_sliced",
+        "subject": "part:amicroche",
+        "params": {"part": "amicroche", "reason": "stl_missing", "retry_at": None},
+    }
+    names = {"headband": "Serre-tête", "reinforcement": "Renfort", "amicroche": "AMICROCHE"}
+
+    assert board_views.alert_sentence(refused, "fr", names) == (
+        "L'imprimante « Prusa MINI » (n° 12) de Camille ne peut pas imprimer Serre-tête, "
+        "Renfort : PrusaSlicer a refusé ses réglages ou s'est arrêté en erreur. Nouvel essai "
+        "vers 02/04/2020 11:01. Depuis le 02/04/2020 11:00."
+    )
+    assert board_views.alert_sentence(tiny, "en") == (
+        "Printer “Tiny” (no. 13) of Julien cannot be given work: its bed is too small for "
+        "every part."
+    )
+    assert board_views.alert_sentence(missing, "en", {"amicroche": "AMICROCHE hook"}) == (
+        "Part AMICROCHE hook cannot be sliced for any printer: its STL file is missing on the "
+        "server; upload it again under a new key."
+    )
+    assert board_views.ALERT_SEVERITY["part_cannot_be_sliced"] == "error"
 
 
 def test_tiles_have_stable_keys_and_labels_in_each_language() -> None:

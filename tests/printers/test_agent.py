@@ -28,6 +28,16 @@ pytestmark = pytest.mark.slow
 TOKEN = "printer-token"
 
 
+def api_url(gcode_server: GcodeServer) -> str:
+    """The G-code server plays the service's API, served under /gcode (as behind a proxy)."""
+    return f"http://127.0.0.1:{gcode_server.port}/gcode"
+
+
+def job_gcode(gcode_server: GcodeServer, job_id: str, body: bytes) -> tuple[str, str]:
+    """Serve `body` as the job's G-code at the link the service gives; its URL and sha256."""
+    return gcode_server.add(f"api/v1/jobs/{job_id}/gcode", body)
+
+
 def start_job(service: MqttRecorder, printer_id: str, job_id: str, url: str, sha256: str) -> str:
     command_id = uuid.uuid4().hex
     command = CommandPayload(
@@ -83,7 +93,11 @@ def running_agent(
 ) -> AgentProcess:
     gcode_server.tokens.add(TOKEN)
     agent = make_agent(
-        printer_id=printer_id, broker_url=mosquitto.url, octoprint=octoprint, token=TOKEN
+        printer_id=printer_id,
+        broker_url=mosquitto.url,
+        octoprint=octoprint,
+        token=TOKEN,
+        api_url=api_url(gcode_server),
     )
     agent.start()
     wait_state(service, printer_id, "idle")
@@ -94,7 +108,7 @@ def test_start_job_prints_on_the_virtual_printer_and_reports_done(
     make_agent, mosquitto, idle_octoprint, service, gcode_server
 ) -> None:
     agent = running_agent(make_agent, mosquitto, idle_octoprint, service, gcode_server, "11")
-    url, sha = gcode_server.add("job-101.gcode", tiny_gcode(2))
+    url, sha = job_gcode(gcode_server, "101", tiny_gcode(2))
 
     sent_at = time.monotonic()
     start_job(service, "11", "101", url, sha)
@@ -103,7 +117,7 @@ def test_start_job_prints_on_the_virtual_printer_and_reports_done(
     done = wait_event(service, "11", "PrintDone", "101")
     latency = time.monotonic() - sent_at
 
-    assert ("/gcode/job-101.gcode", f"Bearer {TOKEN}") in gcode_server.requests
+    assert gcode_server.requests == [("/gcode/api/v1/jobs/101/gcode", f"Bearer {TOKEN}")]
     assert started["event_id"] != done["event_id"]
     wait_state(service, "11", "awaiting_clear")
     statuses = service.json_on(status_topic("11"))
@@ -138,7 +152,7 @@ def test_broker_restart_mid_print_loses_no_event(
     make_agent, mosquitto, idle_octoprint, service, gcode_server
 ) -> None:
     running_agent(make_agent, mosquitto, idle_octoprint, service, gcode_server, "13")
-    url, sha = gcode_server.add("job-131.gcode", tiny_gcode(5))
+    url, sha = job_gcode(gcode_server, "131", tiny_gcode(5))
 
     start_job(service, "13", "131", url, sha)
     wait_event(service, "13", "PrintStarted", "131")
@@ -156,7 +170,7 @@ def test_killed_agent_resends_its_outbox_after_restart(
     make_agent, mosquitto, idle_octoprint, service, gcode_server
 ) -> None:
     agent = running_agent(make_agent, mosquitto, idle_octoprint, service, gcode_server, "14")
-    url, sha = gcode_server.add("job-141.gcode", tiny_gcode(1))
+    url, sha = job_gcode(gcode_server, "141", tiny_gcode(1))
     start_job(service, "14", "141", url, sha)
     wait_event(service, "14", "PrintDone", "141")
     wait_state(service, "14", "awaiting_clear")
@@ -188,7 +202,7 @@ def test_cancel_counts_once_and_no_job_starts_before_the_bed_is_cleared(
     make_agent, mosquitto, idle_octoprint, service, gcode_server
 ) -> None:
     agent = running_agent(make_agent, mosquitto, idle_octoprint, service, gcode_server, "15")
-    url, sha = gcode_server.add("job-151.gcode", tiny_gcode(20))
+    url, sha = job_gcode(gcode_server, "151", tiny_gcode(20))
     start_job(service, "15", "151", url, sha)
     wait_event(service, "15", "PrintStarted", "151")
     wait_state(service, "15", "printing")
@@ -196,7 +210,7 @@ def test_cancel_counts_once_and_no_job_starts_before_the_bed_is_cleared(
     send(service, "15", "cancel", job_id="151")
     wait_event(service, "15", "PrintCancelled", "151")
     wait_state(service, "15", "awaiting_clear")
-    url2, sha2 = gcode_server.add("job-152.gcode", tiny_gcode(1))
+    url2, sha2 = job_gcode(gcode_server, "152", tiny_gcode(1))
     start_job(service, "15", "152", url2, sha2)
     refused = wait_event(service, "15", "PrintFailed", "152")
     time.sleep(2)
@@ -208,7 +222,8 @@ def test_cancel_counts_once_and_no_job_starts_before_the_bed_is_cleared(
 
     send(service, "15", "clear_bed")
     wait_event(service, "15", "BedCleared", "151")
-    start_job(service, "15", "153", url2, sha2)
+    url3, sha3 = job_gcode(gcode_server, "153", tiny_gcode(1))
+    start_job(service, "15", "153", url3, sha3)
     wait_event(service, "15", "PrintDone", "153")
     assert agent.control("clear").returncode == 0
 
@@ -217,14 +232,14 @@ def test_bad_sha256_and_bad_token_become_print_failed(
     make_agent, mosquitto, idle_octoprint, service, gcode_server
 ) -> None:
     agent = running_agent(make_agent, mosquitto, idle_octoprint, service, gcode_server, "16")
-    url, _ = gcode_server.add("job-161.gcode", tiny_gcode(1))
+    url, _ = job_gcode(gcode_server, "161", tiny_gcode(1))
     service.publish(commands_topic("16"), b"{not json")  # logged and skipped
 
     start_job(service, "16", "161", url, "0" * 64)
     mismatch = wait_event(service, "16", "PrintFailed", "161")
     gcode_server.tokens.clear()
-    _, sha = gcode_server.add("job-162.gcode", tiny_gcode(1))
-    start_job(service, "16", "162", url.replace("161", "162"), sha)
+    url, sha = job_gcode(gcode_server, "162", tiny_gcode(1))
+    start_job(service, "16", "162", url, sha)
     unauthorised = wait_event(service, "16", "PrintFailed", "162")
 
     assert "sha256" in mismatch["reason"]

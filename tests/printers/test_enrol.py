@@ -1,6 +1,7 @@
 """`makerline agent enrol` against the real API: it registers the printer, writes a
-config the agent loads, signs a maker up when asked, does nothing the second time, and
-says what the service answered when it refuses."""
+config the agent loads (with the API's address, where alone it sends its token), signs a
+maker up when asked, does nothing the second time, and says what the service answered
+when it refuses."""
 
 from __future__ import annotations
 
@@ -51,6 +52,7 @@ def test_a_maker_enrols_a_printer_the_agent_can_run_with(
         f"printer-{enrolled.printer_id}",
     )
     assert settings.printer_token.startswith("mkl_")
+    assert settings.api_url == live_server  # the one place the agent sends its token
     assert stat.S_IMODE(config.stat().st_mode) == 0o600
 
 

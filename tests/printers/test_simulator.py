@@ -8,13 +8,22 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from printers.broker_auth import (
+    mosquitto_password_hash,
+    printer_broker_password,
+    printer_username,
+    render_acl_file,
+    render_password_file,
+)
 from printers.payloads import CommandPayload, encode_payload
 from printers.simulator import SimulationSettings, run_simulation
-from printers.topics import commands_topic
+from printers.topics import commands_topic, status_topic
 from tests.realparts import GcodeServer, Mosquitto, MqttRecorder, wait_for
+from tests.test_link import simulate
 
 pytestmark = pytest.mark.slow
 
@@ -51,6 +60,39 @@ def test_two_hundred_simulated_printers_run_start_job_commands(
         f"rss grew {(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - rss_before) / 1024:.1f}"
         " MB"
     )
+
+
+def test_simulated_printers_log_in_as_their_agents_would(
+    tmp_path: Path, recorders: Callable[..., MqttRecorder]
+) -> None:
+    """Each as `printer-{id}` with the broker password derived from its token, which is
+    all a broker run from the service's files knows of it."""
+    tokens = {"51": "mkl_token-of-51", "52": "mkl_token-of-52"}
+    passwords, acl = tmp_path / "passwd", tmp_path / "acl"
+    logins = [("service", "service-password")]
+    logins += [(printer_username(i), printer_broker_password(t)) for i, t in tokens.items()]
+    passwords.write_text(render_password_file([(u, mosquitto_password_hash(p)) for u, p in logins]))
+    acl.write_text(render_acl_file(tokens, "service"))
+    broker = Mosquitto(tmp_path, password_file=passwords, acl_file=acl)
+    broker.start()
+    try:
+        service = recorders(
+            broker.port, ["makerline/#"], username="service", password="service-password"
+        )
+        loop, task, thread = simulate(broker, tokens)
+        try:
+            for printer_id in tokens:
+                service.wait_json(
+                    status_topic(printer_id),
+                    lambda body: body["state"] == "idle",
+                    timeout=20,
+                    what=f"printer {printer_id} online",
+                )
+        finally:
+            loop.call_soon_threadsafe(task.cancel)
+            thread.join(timeout=10)
+    finally:
+        broker.stop()
 
 
 def run_jobs(service: MqttRecorder, url: str, sha: str, started: float) -> None:

@@ -16,11 +16,18 @@ from printers.broker_auth import (
 )
 from printers.job_files import estimated_print_seconds, gcode_filename, job_id_from_filename
 from printers.topics import (
+    DEFAULT_PLUGIN_BASE_TOPIC,
     Channel,
     TopicError,
     commands_topic,
+    filters_overlap,
     parse_printer_topic,
     plugin_event_name,
+    plugin_event_topic,
+    plugin_heater_name,
+    plugin_last_will_topic,
+    plugin_subscriptions,
+    plugin_write_filters,
     service_status_topic,
     service_subscriptions,
     status_topic,
@@ -41,6 +48,65 @@ def test_topics_under_a_prefix_parse_back() -> None:
         "makerline/printers/+/events",
     ]
     assert plugin_event_name("octoPrint/event/PrintDone", "octoPrint/") == "PrintDone"
+
+
+@pytest.mark.parametrize(
+    ("base", "event_topic", "will"),
+    [
+        # As the plugin's `_get_topic` builds them: base + sub-topic, no separator.
+        ("octoPrint/", "octoPrint/event/PrintDone", "octoPrint/mqtt"),
+        ("octoPrint", "octoPrintevent/PrintDone", "octoPrintmqtt"),
+        (
+            "octoPrint/camille-mk3/",
+            "octoPrint/camille-mk3/event/PrintDone",
+            "octoPrint/camille-mk3/mqtt",
+        ),
+    ],
+)
+def test_plugin_topics_are_the_base_and_the_sub_topic_joined_as_the_plugin_joins_them(
+    base: str, event_topic: str, will: str
+) -> None:
+    assert plugin_event_topic(base, "PrintDone") == event_topic
+    assert plugin_last_will_topic(base) == will
+    assert plugin_event_name(event_topic, base) == "PrintDone"
+    assert plugin_heater_name(f"{base}temperature/bed", base) == "bed"
+    assert plugin_subscriptions(base) == [
+        f"{base}event/+",
+        f"{base}progress/printing",
+        f"{base}temperature/+",
+        will,
+    ]
+    assert plugin_write_filters(base) == [
+        f"{base}event/#",
+        f"{base}progress/#",
+        f"{base}temperature/#",
+        will,
+    ]
+    assert DEFAULT_PLUGIN_BASE_TOPIC == "octoPrint/"
+
+
+@pytest.mark.parametrize(
+    ("first", "second", "overlap"),
+    [
+        ("octoPrint/", "octoPrint/", True),
+        ("octoPrint/", "octoPrint/event/", True),  # its topics are inside the first's events
+        ("octoPrint/", "octoPrint/camille/", False),  # octoPrint/camille/event/... is not
+        ("octoPrint", "octoPrint/", False),  # octoPrintevent/... and octoPrint/event/...
+        ("octoPrint/a", "octoPrint/ab/", False),
+        ("shop", "shopevent/", True),  # shopevent/# holds shopevent/event/...
+    ],
+)
+def test_two_plugin_bases_overlap_when_a_topic_is_in_both_grants(
+    first: str, second: str, overlap: bool
+) -> None:
+    found = any(
+        filters_overlap(a, b)
+        for a in plugin_write_filters(first)
+        for b in plugin_write_filters(second)
+    )
+    assert found is overlap
+    assert filters_overlap("makerline/#", "makerline") and filters_overlap("a/b", "a/b")
+    assert not filters_overlap("makerline/#", "makerlineevent/#")
 
 
 @pytest.mark.parametrize(

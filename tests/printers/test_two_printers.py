@@ -8,7 +8,14 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.printers.test_agent import TOKEN, start_job, wait_event, wait_state
+from tests.printers.test_agent import (
+    TOKEN,
+    api_url,
+    job_gcode,
+    start_job,
+    wait_event,
+    wait_state,
+)
 from tests.realparts import (
     AgentProcess,
     GcodeServer,
@@ -35,13 +42,17 @@ def test_two_agents_print_their_own_jobs_at_once(
     for printer_id, server in printers.items():
         server.make_idle()
         make_agent(
-            printer_id=printer_id, broker_url=mosquitto.url, octoprint=server, token=TOKEN
+            printer_id=printer_id,
+            broker_url=mosquitto.url,
+            octoprint=server,
+            token=TOKEN,
+            api_url=api_url(gcode_server),
         ).start()
     for printer_id in printers:
         wait_state(service, printer_id, "idle")
 
     for printer_id in printers:
-        url, sha = gcode_server.add(f"job-{printer_id}.gcode", tiny_gcode(2))
+        url, sha = job_gcode(gcode_server, f"job-{printer_id}", tiny_gcode(2))
         start_job(service, printer_id, f"job-{printer_id}", url, sha)
     for printer_id, server in printers.items():
         wait_event(service, printer_id, "PrintStarted", f"job-{printer_id}")

@@ -4,13 +4,22 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter
 from sqlmodel import SQLModel
 
-from orchestrator.api.deps import Coordinator, CurrentAccount, SessionDep, SettingsDep
-from orchestrator.api.errors import ERROR_RESPONSES
-from orchestrator.services import accounts, printer_link
+from orchestrator.api.deps import (
+    ClientDep,
+    Coordinator,
+    CurrentAccount,
+    RateLimitsDep,
+    RowId,
+    SessionDep,
+    SettingsDep,
+)
+from orchestrator.api.rate_limits import Door
+from orchestrator.api.routing import api_router
+from orchestrator.services import accounts, credentials, printer_link
 from orchestrator.tables import (
+    Account,
     AccountCreate,
     AccountPublic,
     AccountWithToken,
@@ -19,7 +28,7 @@ from orchestrator.tables import (
     SignupRequest,
 )
 
-router = APIRouter(tags=["accounts"], responses=ERROR_RESPONSES)
+router = api_router(tags=["accounts"])
 
 
 class Health(SQLModel):
@@ -35,16 +44,69 @@ def health() -> Health:
 
 
 @router.post("/signup", response_model=AccountWithToken, status_code=201)
-def sign_up(request: SignupRequest, session: SessionDep, settings: SettingsDep) -> AccountWithToken:
-    """A maker (or an invited health centre) signs up; the token is shown once."""
-    created = accounts.sign_up(session=session, request=request, settings=settings)
+def sign_up(
+    request: SignupRequest,
+    session: SessionDep,
+    settings: SettingsDep,
+    limits: RateLimitsDep,
+    client: ClientDep,
+) -> AccountWithToken:
+    """A maker (or an invited health centre) signs up; the token is shown once.
+
+    Each address may sign up a few times an hour, and try a few wrong invite codes: after
+    that, even the right code waits (429 with Retry-After)."""
+    limits.check(Door.SIGNUP, client)
+    invited = False
+    if request.invite_code is not None:
+        limits.check(Door.INVITE_CODE, client)
+        invited = accounts.invite_code_matches(settings, request.invite_code)
+        if not invited:
+            limits.count(Door.INVITE_CODE, client)
+    created = accounts.sign_up(session=session, request=request, settings=settings, invited=invited)
     session.commit()
+    limits.count(Door.SIGNUP, client)
     return created
 
 
 @router.get("/me", response_model=AccountPublic)
 def me(account: CurrentAccount) -> AccountPublic:
     return AccountPublic.model_validate(account)
+
+
+@router.post("/me/token", response_model=AccountWithToken)
+def rotate_my_token(account: CurrentAccount, session: SessionDep) -> AccountWithToken:
+    """A new token for your account, shown once: the one you sent stops working now."""
+    return _rotated(session, account)
+
+
+@router.delete("/me/token", status_code=204)
+def revoke_my_token(account: CurrentAccount, session: SessionDep) -> None:
+    """Your token stops working now (a leaked token, say); the coordinator gives a new one."""
+    credentials.revoke_account_token(session=session, account=account)
+    session.commit()
+
+
+@router.post("/accounts/{account_id}/token", response_model=AccountWithToken)
+def rotate_account_token(
+    account_id: RowId, session: SessionDep, _coordinator: Coordinator
+) -> AccountWithToken:
+    """The coordinator gives an account a new token (shown once); the old one stops."""
+    return _rotated(session, accounts.get_account(session=session, account_id=account_id))
+
+
+@router.delete("/accounts/{account_id}/token", status_code=204)
+def revoke_account_token(account_id: RowId, session: SessionDep, _coordinator: Coordinator) -> None:
+    """The coordinator stops an account's token, until they rotate it."""
+    account = accounts.get_account(session=session, account_id=account_id)
+    credentials.revoke_account_token(session=session, account=account)
+    session.commit()
+
+
+def _rotated(session: SessionDep, account: Account) -> AccountWithToken:
+    token = credentials.rotate_account_token(session=session, account=account)
+    session.commit()
+    maker = accounts.maker_profile_id(session=session, account=account)
+    return AccountWithToken.model_validate(account, update={"token": token, "maker_id": maker})
 
 
 @router.post("/accounts", response_model=AccountWithToken, status_code=201)

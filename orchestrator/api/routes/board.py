@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from orchestrator.api.deps import Coordinator, SessionDep, SettingsDep
-from orchestrator.api.errors import ERROR_RESPONSES
+from orchestrator.api.routing import api_router
 from orchestrator.services import board
 from orchestrator.services.board import BoardSummary, PrinterGrid
 from printers.payloads import PrinterState
 
-router = APIRouter(prefix="/board", tags=["board"], responses=ERROR_RESPONSES)
+router = api_router(prefix="/board", tags=["board"])
 
 
 @router.get("", response_model=BoardSummary)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, File, Form, Path, UploadFile
+from fastapi import File, Form, Path, UploadFile
 from fastapi.responses import FileResponse
 
 from orchestrator.api.deps import (
@@ -16,13 +16,13 @@ from orchestrator.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from orchestrator.api.errors import ERROR_RESPONSES
+from orchestrator.api.routing import api_router
 from orchestrator.parts.catalogue import BomRole, Orientation
 from orchestrator.parts.materials import Material
 from orchestrator.services import catalogue, parts
 from orchestrator.tables import PartPublic, ProductPublic
 
-router = APIRouter(tags=["catalogue"], responses=ERROR_RESPONSES)
+router = api_router(tags=["catalogue"])
 
 PartKey = Annotated[str, Path(min_length=1, max_length=60)]
 
@@ -32,7 +32,13 @@ def list_parts(session: SessionDep, _account: CurrentAccount) -> list[PartPublic
     return [PartPublic.model_validate(p) for p in catalogue.list_parts(session=session)]
 
 
-@router.post("/parts", response_model=PartPublic, status_code=201)
+# The form around the STL (its other fields, the multipart boundaries) is small.
+UPLOAD_BODY_MAX_BYTES = parts.MAX_UPLOAD_BYTES + 64 * 1024
+
+
+@router.post(
+    "/parts", response_model=PartPublic, status_code=201, max_body_size=UPLOAD_BODY_MAX_BYTES
+)
 def upload_part(
     session: SessionDep,
     settings: SettingsDep,
@@ -78,7 +84,9 @@ def part_plates(
     key: PartKey, session: SessionDep, settings: SettingsDep, _account: CurrentAccount
 ) -> list[parts.PlatePublic]:
     """For each printer profile in use (bed, nozzle, material): copies per plate, and the
-    slicer's time and grams for a full plate once it has been sliced."""
+    slicer's time and grams for a full plate once it has been sliced. A profile that cannot
+    print the part says why in `problem` (settings out of range, bed too small, a slice
+    that failed...); the other profiles are listed as usual."""
     part = catalogue.part_by_key(session=session, key=key)
     return parts.part_plates(session=session, settings=settings, part=part)
 

@@ -6,7 +6,7 @@ Every POST that appends movements accepts an `Idempotency-Key`.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 from fastapi.responses import PlainTextResponse
 from sqlmodel import SQLModel
 
@@ -18,8 +18,8 @@ from orchestrator.api.deps import (
     RowId,
     SessionDep,
 )
-from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.api.idempotency import commit_once
+from orchestrator.api.routing import api_router
 from orchestrator.errors import InvalidRequest
 from orchestrator.services import accounts, production
 from orchestrator.stock import movements_of, stock_balances
@@ -45,7 +45,7 @@ from orchestrator.tables import (
     StockBalance,
 )
 
-router = APIRouter(tags=["hub"], responses=ERROR_RESPONSES)
+router = api_router(tags=["hub"])
 
 
 class StockChange(SQLModel):

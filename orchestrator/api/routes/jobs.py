@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from orchestrator.api.deps import (
     ActingMaker,
@@ -12,13 +12,13 @@ from orchestrator.api.deps import (
     RowId,
     SessionDep,
 )
-from orchestrator.api.errors import ERROR_RESPONSES
+from orchestrator.api.routing import api_router
 from orchestrator.link.commands import command
 from orchestrator.services import jobs
 from orchestrator.tables import JobCreate, JobPublic, JobStatus
 from printers.payloads import CommandKind
 
-router = APIRouter(prefix="/jobs", tags=["jobs"], responses=ERROR_RESPONSES)
+router = api_router(prefix="/jobs", tags=["jobs"])
 
 
 @router.get("", response_model=list[JobPublic])

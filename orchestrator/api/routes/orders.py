@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from orchestrator.api.deps import (
     CentreOrCoordinator,
@@ -11,8 +11,8 @@ from orchestrator.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.api.idempotency import commit_once
+from orchestrator.api.routing import api_router
 from orchestrator.errors import InvalidRequest, NotFound
 from orchestrator.services import orders, production
 from orchestrator.tables import (
@@ -25,7 +25,7 @@ from orchestrator.tables import (
     Role,
 )
 
-router = APIRouter(tags=["orders"], responses=ERROR_RESPONSES)
+router = api_router(tags=["orders"])
 
 
 @router.post("/orders", response_model=OrderPublic, status_code=201)

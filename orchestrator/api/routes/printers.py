@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Query
+from fastapi import Query
 
 from orchestrator.api.deps import (
     ActingMaker,
@@ -12,12 +12,12 @@ from orchestrator.api.deps import (
     SessionDep,
     SettingsDep,
 )
-from orchestrator.api.errors import ERROR_RESPONSES
+from orchestrator.api.routing import api_router
 from orchestrator.errors import InvalidRequest
 from orchestrator.link.broker_files import refresh_broker_files
 from orchestrator.link.commands import command
 from orchestrator.link.plugin_printers import refuse_unroutable
-from orchestrator.services import accounts, fleet, printer_link
+from orchestrator.services import accounts, credentials, fleet, printer_link
 from orchestrator.tables import (
     ROW_ID_MAX,
     PrinterCreate,
@@ -29,7 +29,7 @@ from orchestrator.tables import (
 )
 from printers.payloads import CommandKind
 
-router = APIRouter(prefix="/printers", tags=["printers"], responses=ERROR_RESPONSES)
+router = api_router(prefix="/printers", tags=["printers"])
 
 
 @router.post("", response_model=PrinterWithCredentials, status_code=201)
@@ -49,7 +49,9 @@ def register_printer(
         if maker_id is None:
             raise InvalidRequest("As coordinator, say which maker owns the printer (maker_id).")
         maker = accounts.get_maker(session=session, maker_id=maker_id)
-    created = fleet.register_printer(session=session, maker=maker, printer_in=printer_in)
+    created = fleet.register_printer(
+        session=session, maker=maker, printer_in=printer_in, settings=settings
+    )
     refuse_unroutable(session, settings.mqtt_topic_prefix, created.id)
     session.commit()
     refresh_broker_files(session, settings)
@@ -96,7 +98,9 @@ def update_printer(
         session=session, account=account, maker=maker, printer_id=printer_id
     )
     updated = PrinterPublic.model_validate(
-        fleet.update_printer(session=session, printer=printer, printer_in=printer_in)
+        fleet.update_printer(
+            session=session, printer=printer, printer_in=printer_in, settings=settings
+        )
     )
     refuse_unroutable(session, settings.mqtt_topic_prefix, printer_id)
     session.commit()
@@ -116,6 +120,44 @@ def delete_printer(
         session=session, account=account, maker=maker, printer_id=printer_id
     )
     fleet.delete_printer(session=session, printer=printer)
+    session.commit()
+    refresh_broker_files(session, settings)
+
+
+@router.post("/{printer_id}/token", response_model=PrinterWithCredentials)
+def rotate_printer_token(
+    printer_id: RowId,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: MakerOrCoordinator,
+    maker: ActingMaker,
+) -> PrinterWithCredentials:
+    """A new token for the printer's agent (shown once), for its G-code and its broker
+    login: the old one stops working now. Put the new one in the agent's config, or the
+    new `mqtt_password` (derived from it) in the OctoPrint-MQTT plugin's settings."""
+    printer = fleet.owned_printer(
+        session=session, account=account, maker=maker, printer_id=printer_id
+    )
+    token = credentials.rotate_printer_token(session=session, printer=printer)
+    session.commit()
+    refresh_broker_files(session, settings)
+    return credentials.printer_credentials(printer, token)
+
+
+@router.delete("/{printer_id}/token", status_code=204)
+def revoke_printer_token(
+    printer_id: RowId,
+    session: SessionDep,
+    settings: SettingsDep,
+    account: MakerOrCoordinator,
+    maker: ActingMaker,
+) -> None:
+    """The printer's token stops working now, on the API and on the broker, until it is
+    rotated (a stolen or lost agent)."""
+    printer = fleet.owned_printer(
+        session=session, account=account, maker=maker, printer_id=printer_id
+    )
+    credentials.revoke_printer_token(session=session, printer=printer)
     session.commit()
     refresh_broker_files(session, settings)
 
