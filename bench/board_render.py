@@ -3,7 +3,8 @@
 The network is written straight into a fresh SQLite database (a few seconds), the API runs
 as `makerline serve` in a child process, and the board page is rendered by Streamlit's
 AppTest in this process, exactly as a browser session would run it, with the board's
-HTTP cache emptied before each render so every render asks the service again.
+caches emptied before each render (the client's two-second cache of answers and the
+board's minute-long cache of names) so every render asks the service again.
 
 Side by side, the baseline: what the board would cost without its summary endpoint, by
 fetching the full lists a naive board needs (every printer, every status, every job,
@@ -40,16 +41,13 @@ from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
 from harness import free_port, stop_process, wait_until
+from orchestrator.api.schemas import AccountCreate
 from orchestrator.core.security import hash_token
-from orchestrator.db import make_engine, migrate
-from orchestrator.services import accounts, catalogue
-from orchestrator.tables import (
+from orchestrator.database.engine import make_engine, migrate
+from orchestrator.database.tables import (
     Account,
-    AccountCreate,
-    Item,
     Job,
     JobAttempt,
-    JobStatus,
     Maker,
     Movement,
     Order,
@@ -57,9 +55,9 @@ from orchestrator.tables import (
     Printer,
     PrinterStatus,
     Product,
-    Role,
-    Stage,
 )
+from orchestrator.domain.vocabulary import Item, JobStatus, Role, Stage
+from orchestrator.services import accounts, catalogue
 
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
@@ -279,13 +277,13 @@ def quiet_streamlit() -> None:
 
 def render_board(token: str, account: dict[str, Any]) -> AppTest:
     """The app as a signed-in coordinator's browser session runs it (the board is their
-    home page), with the client's two-second cache emptied so every read asks the service."""
+    home page), with every data cache emptied so every read asks the service."""
+    import streamlit as st
     from streamlit.testing.v1 import AppTest
 
     from dashboard.account import ACCOUNT_KEY, TOKEN_KEY
-    from dashboard.client import cached_get
 
-    cached_get.clear()
+    st.cache_data.clear()
     app = AppTest.from_file(str(APP), default_timeout=RENDER_TIMEOUT)
     app.session_state[TOKEN_KEY] = token
     app.session_state[ACCOUNT_KEY] = account

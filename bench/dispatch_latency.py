@@ -9,7 +9,7 @@ CPU time is its own). A separate MQTT recorder, in this process, hears every Bed
 
 Modes:
 - event: the orchestrator as it ships, woken by the bridge on every event and state change;
-- polling (baseline): the same `Orchestrator`, with its event and state-change triggers
+- polling (baseline): the same `ProductionLine`, with its event and state-change triggers
   unplugged and `sweep_seconds=1.0`, so it plans and dispatches once a second only.
 
 The plates are sliced before the orchestrator starts (the first slice takes ~2 s). The
@@ -48,22 +48,14 @@ from sqlmodel import Session, select
 
 from harness import cpu_seconds, free_port, fresh_database, mosquitto, percentile, wait_until
 from orchestrator.api.app import create_app
+from orchestrator.api.schemas import AccountCreate, DonationCreate, OrderCreate, PrinterCreate
 from orchestrator.core.config import Settings, load_settings
-from orchestrator.db import make_engine, migrate
+from orchestrator.database.engine import make_engine, migrate
+from orchestrator.database.tables import Job, Part
+from orchestrator.domain.vocabulary import Item, JobStatus, Role
 from orchestrator.services import accounts, catalogue, fleet, orders, parts, production
 from orchestrator.services.planning import REFERENCE_BED, plate_capacity, replan
-from orchestrator.tables import (
-    AccountCreate,
-    DonationCreate,
-    Item,
-    Job,
-    JobStatus,
-    OrderCreate,
-    Part,
-    PrinterCreate,
-    Role,
-)
-from printers.simulator import SimulationSettings, raise_file_limit, run_simulation
+from printers.simulated.simulator import SimulationSettings, raise_file_limit, run_simulation
 
 log = logging.getLogger("dispatch_latency")
 
@@ -201,7 +193,7 @@ def seed(url: str, settings: Settings, scenario: Scenario) -> tuple[dict[str, st
 
 def slice_every_plate(session: Session, settings: Settings) -> int:
     """Slice each (part, copies) the queue holds, so the G-code cache answers at once."""
-    from orchestrator.tables import Printer
+    from orchestrator.database.tables import Printer
 
     printer = session.exec(select(Printer)).first()
     assert printer is not None
@@ -326,12 +318,12 @@ def serve_orchestrator(
     """Run the orchestrator until `stop` is set; `polling` unplugs its event triggers."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us, in order
     logging.basicConfig(level=logging.WARNING, format="orchestrator %(levelname)s %(message)s")
-    from orchestrator.process import Orchestrator
+    from orchestrator.production_line import ProductionLine
 
     settings = Settings.model_validate_json(settings_json)
     engine = make_engine(settings.effective_database_url)
     if mode == "polling":
-        orchestrator = Orchestrator(
+        orchestrator = ProductionLine(
             settings=settings, engine=engine, name="bench", sweep_seconds=1.0
         )
         # Nothing wakes the worker but its clock: it plans, sweeps and dispatches once a
@@ -346,7 +338,7 @@ def serve_orchestrator(
 
         orchestrator.sweep_once = sweep_and_replan  # type: ignore[method-assign]
     else:
-        orchestrator = Orchestrator(settings=settings, engine=engine, name="bench")
+        orchestrator = ProductionLine(settings=settings, engine=engine, name="bench")
     orchestrator.start()
     ready.set()
     stop.wait()

@@ -23,8 +23,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import partial
 
-from orchestrator.planner import OrderDemand, Plan, PlannablePart, PlanningState, plan
-from orchestrator.scheduler import (
+from orchestrator.domain.planner import OrderDemand, Plan, PlannablePart, PlanningState, plan
+from orchestrator.domain.scheduler import (
     Assignment,
     Estimate,
     FreePrinter,
@@ -33,7 +33,7 @@ from orchestrator.scheduler import (
     assign_jobs,
     compatible,
 )
-from orchestrator.tables import Item, Stage, Urgency
+from orchestrator.domain.vocabulary import Item, Stage, Urgency
 
 NOW = datetime(2020, 4, 6, 9, 0, tzinfo=UTC)
 PART_MATERIAL = {"headband": "PETG", "reinforcement": "PETG", "amicroche": "PLA"}
@@ -103,7 +103,8 @@ def make_workload(size: Size, seed: int = 7) -> Workload:
                 NOW - timedelta(minutes=order_id),
             )
         )
-    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 10 * size.parts}
+    # Every supply of the visor's bill is ample: the planner's cap costs its full work.
+    stock = {(supply, Stage.ON_HAND): 10 * size.parts for supply in (Item.FILM_SHEET, Item.ELASTIC)}
     state = PlanningState(orders, stock, parts, [])
 
     profiles = make_profiles(rng, size.profiles)

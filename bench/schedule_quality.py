@@ -1,16 +1,18 @@
 """Schedule quality: makerline's scheduler against FIFO on a simulated volunteer farm.
 
 A discrete-event simulation (no real clock) of a heterogeneous farm with availability windows
-and a stream of orders with needed-by dates. Orders become print jobs through the real planner
-(`orchestrator.planner.plan`); at every moment where printers are free, a policy hands out jobs:
+and a stream of orders with needed-by dates. Orders become print jobs through the real
+planner (`orchestrator.domain.planner.plan`); at every moment where printers are free, a
+policy hands out jobs:
 
 - makerline: `assign_jobs`, each printer's speed factor learned from its finished jobs with
   `learned_speed_factor` (1.0 until it has history), queue claimed as `dispatch.assign` does
-  (the first max(4 x free, 100) jobs in queue order);
+  (the first max(4 x free, 100) jobs in queue order), then `fill_windows`: a printer whose
+  window is too short for any whole plate takes a smaller plate, the rest of the job queued;
 - FIFO: jobs in arrival order, the free compatible printer with the lowest id, no speed
   learning and no check of the window beyond "open now".
 
-Run: python bench/schedule_quality.py [--quick] [--overrun pause|run]
+Run: python bench/schedule_quality.py [--quick] [--overrun pause|run] [--no-fill]
 """
 
 from __future__ import annotations
@@ -22,19 +24,26 @@ import random
 import statistics
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 
-from orchestrator.planner import URGENCY_RANK, OrderDemand, PlannablePart, PlanningState, plan
-from orchestrator.scheduler import (
+from orchestrator.domain.planner import (
+    URGENCY_RANK,
+    OrderDemand,
+    PlannablePart,
+    PlanningState,
+    plan,
+)
+from orchestrator.domain.scheduler import (
     FreePrinter,
     Profile,
     QueuedJob,
     assign_jobs,
+    fill_windows,
     learned_speed_factor,
     window_left_s,
 )
-from orchestrator.tables import Item, Stage, Urgency
+from orchestrator.domain.vocabulary import Item, Stage, Urgency
 
 DAY = 24 * 3600.0
 DAY0 = date(2020, 4, 6)  # t = 0 is 00:00 on this day
@@ -149,10 +158,10 @@ def make_orders(
 
 
 def jobs_for(order: SimOrder, first_id: int, rng: random.Random) -> list[SimJob]:
-    """The planner's jobs for one new order. Film is ample and nothing is in stock, so the
-    planner's answer is the order's bill of materials cut into plates; urgency goes into the
-    priority (the needed-by date already comes first in the queue order)."""
-    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 10**9}
+    """The planner's jobs for one new order. Supplies are ample and no part is in stock, so
+    the planner's answer is the order's bill of materials cut into plates; urgency goes into
+    the priority (the needed-by date already comes first in the queue order)."""
+    stock = {(supply, Stage.ON_HAND): 10**9 for supply in (Item.FILM_SHEET, Item.ELASTIC)}
     planned = plan(PlanningState([order.demand], stock, PARTS, []))
     urgency = URGENCY_RANK[order.demand.urgency]
     return [
@@ -242,7 +251,11 @@ class FarmState:
 Policy = Callable[[float, list[SimPrinter], list[SimJob], FarmState], list[tuple[SimJob, int]]]
 
 
-def makerline_policy(claim_cap: bool = True) -> Policy:
+def makerline_policy(claim_cap: bool = True, fill: bool = True) -> Policy:
+    """makerline's dispatch: `assign_jobs`, then (`fill`) `fill_windows` for printers still
+    free because their window is too short for any whole plate; a plate of fewer copies
+    comes back as the job with those copies, and the simulation queues the rest."""
+
     def choose(
         now: float, free: list[SimPrinter], queue: list[SimJob], farm: FarmState
     ) -> list[tuple[SimJob, int]]:
@@ -277,7 +290,18 @@ def makerline_policy(claim_cap: bool = True) -> Policy:
                 load[maker] += 1
         by_id = {j.job_id: j for j in ranked}
         decisions = assign_jobs(queued, printers, estimate, dict(load))
-        return [(by_id[d.job_id], d.printer_id) for d in decisions]
+        if fill:
+            taken = {d.job_id for d in decisions}
+            busy = {d.printer_id for d in decisions}
+            decisions += fill_windows(
+                [j for j in queued if j.job_id not in taken],
+                [p for p in printers if p.printer_id not in busy],
+                estimate,
+            )
+        return [
+            (replace(by_id[d.job_id], copies=d.copies or by_id[d.job_id].copies), d.printer_id)
+            for d in decisions
+        ]
 
     return choose
 
@@ -387,7 +411,15 @@ def simulate(
             continue
         picked = policy(now, free, queue, state)
         taken = {job.job_id for job, _ in picked}
+        queued = {j.job_id: j for j in queue}
         queue = [j for j in queue if j.job_id not in taken]
+        for job, _printer_id in picked:  # a smaller plate: the rest of its job waits
+            if job.copies < queued[job.job_id].copies:
+                queue.append(
+                    replace(job, job_id=next_job, copies=queued[job.job_id].copies - job.copies)
+                )
+                next_job += 1
+                total_jobs += 1
         for job, printer_id in picked:
             printer = by_id[printer_id]
             plate_s = estimate(job.part_key, job.copies, printer.profile)
@@ -543,6 +575,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a small farm, a few seconds")
     parser.add_argument("--overrun", choices=("pause", "run"), default="pause")
     parser.add_argument(
+        "--no-fill",
+        action="store_true",
+        help="also run makerline without filling short windows with smaller plates",
+    )
+    parser.add_argument(
         "--no-claim-cap",
         action="store_true",
         help="also run makerline on the whole queue, not dispatch's first max(4 x free, 100)",
@@ -552,6 +589,8 @@ def main() -> None:
     policies = dict(POLICIES)
     if args.no_claim_cap:
         policies["makerline-all"] = lambda: makerline_policy(claim_cap=False)
+    if args.no_fill:
+        policies["makerline-nofill"] = lambda: makerline_policy(fill=False)
     rows = run(scenario, overrun=args.overrun, policies=policies)
     print(
         f"{scenario.printers} printers, {scenario.orders} orders, overrun={args.overrun}; "

@@ -6,7 +6,7 @@ For each fleet size, on a fresh stack:
   throwaway PostgreSQL database with `--database-url`), N printers registered;
 - the service as it ships: `makerline serve` (the API) and `makerline orchestrate` (the
   MQTT bridge), each a child process whose CPU and memory are read from /proc;
-- the publisher: the project's simulator (`printers.simulator`, one MQTT connection per
+- the publisher: the project's simulator (`printers.simulated.simulator`, one MQTT connection per
   printer on one asyncio loop), driven by this script: every printer reports a `printing`
   status every 5 s, at a random phase, and sends `events_per_printer` events
   (PrintStarted, PrintDone, BedCleared, with unique event ids) at random moments of the
@@ -71,10 +71,12 @@ from harness import (
     stop_process,
     wait_until,
 )
+from orchestrator.api.schemas import AccountCreate, PrinterCreate
 from orchestrator.core.config import load_settings
-from orchestrator.db import make_engine, migrate
+from orchestrator.database.engine import make_engine, migrate
+from orchestrator.database.tables import PrinterEvent
+from orchestrator.domain.vocabulary import Role
 from orchestrator.services import accounts, catalogue, fleet
-from orchestrator.tables import AccountCreate, PrinterCreate, PrinterEvent, Role
 
 log = logging.getLogger("telemetry")
 
@@ -342,8 +344,15 @@ def publish(
 async def drive(schedule: Schedule, start_at: Any, stop: Any, samples: Any) -> dict[str, Any]:
     """Connect every printer through the simulator, then publish statuses every
     `status_interval` and the events at their moments, until told to stop."""
-    from printers.payloads import EventKind, PrinterState
-    from printers.simulator import Simulation, SimulationSettings, raise_file_limit
+    from printers.protocol.payloads import (
+        EventKind,
+        PrinterState,
+    )
+    from printers.simulated.simulator import (
+        Simulation,
+        SimulationSettings,
+        raise_file_limit,
+    )
 
     ids = schedule.printer_ids
     raise_file_limit(len(ids) + 256)
@@ -704,7 +713,7 @@ def events_in_api(
 
 
 def run(scenarios: list[Scenario]) -> list[Result]:
-    from printers.simulator import raise_file_limit
+    from printers.simulated.simulator import raise_file_limit
 
     raise_file_limit(2 * max(s.printers for s in scenarios) + 1024)  # the broker inherits it
     with tempfile.TemporaryDirectory(prefix="makerline-telemetry-") as temp:

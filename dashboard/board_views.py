@@ -10,6 +10,7 @@ from datetime import datetime
 from typing import Any
 
 import pandas as pd
+from babel.dates import format_skeleton
 
 from dashboard.formatting import (
     format_age,
@@ -17,7 +18,6 @@ from dashboard.formatting import (
     format_date,
     format_datetime,
     format_decimal,
-    format_size,
     local_timezone,
     parse_datetime,
 )
@@ -28,16 +28,43 @@ Json = dict[str, Any]
 PRODUCTS = ("visor", "amicroche")
 PRODUCT_KPI_PREFIX = {"visor": "visors", "amicroche": "hooks"}
 PRINTER_STATES = ("idle", "printing", "paused", "awaiting_clear", "error", "offline")
+# The domain's items and stages in production order (`Item` and `Stage` in
+# orchestrator/domain/vocabulary.py): stock is listed this way, not alphabetically.
+ITEM_ORDER = (
+    "headband",
+    "reinforcement",
+    "amicroche",
+    "film_sheet",
+    "elastic",
+    "filament_g",
+    "visor",
+)
+STAGE_ORDER = (
+    "on_hand",
+    "at_maker",
+    "collected",
+    "qc_passed",
+    "rejected",
+    "assembled",
+    "disinfected",
+    "packed",
+    "delivered",
+    "quarantined",
+)
 PART_STAGES = ("at_maker", "collected", "qc_passed", "rejected")
 GOODS_STAGES = ("assembled", "disinfected", "packed")
 FUNNEL_STEPS = ("printed", "collected", "qc_passed", "assembled", "disinfected", "delivered")
 ALERT_SEVERITY = {
     "printer_offline_during_job": "warning",
     "job_failed_twice": "error",
-    "film_shortfall": "error",
+    "supply_short": "error",
+    "supply_running_out": "warning",
     "order_late": "warning",
     "printer_cannot_print": "warning",
     "part_cannot_be_sliced": "error",
+    "goods_in_quarantine": "warning",
+    "defect_reported": "error",
+    "filament_low": "warning",
 }
 
 
@@ -51,6 +78,15 @@ class Kpi:
     help: str | None = None
 
 
+@dataclass(frozen=True)
+class Names:
+    """What the board's tables name rather than number, in the reader's language."""
+
+    parts: dict[str, str]
+    products: dict[str, str]
+    centres: dict[int, str]
+
+
 # --- tiles ----------------------------------------------------------------------------
 
 
@@ -58,9 +94,9 @@ def product_kpis(summary: Json, language: str) -> list[Kpi]:
     lines = {line["item"]: line for line in summary["products"]}
     tiles = []
     for item in PRODUCTS:
-        line = lines.get(item, {"ordered": 0, "delivered": 0, "outstanding": 0})
+        line = lines.get(item, {"ordered": 0, "delivered": 0, "remaining": 0})
         prefix = PRODUCT_KPI_PREFIX[item]
-        for figure in ("ordered", "delivered", "outstanding"):
+        for figure in ("ordered", "delivered", "remaining"):
             tiles.append(
                 Kpi(
                     key=f"{prefix}-{figure}",
@@ -83,10 +119,22 @@ def printer_kpis(summary: Json, language: str) -> list[Kpi]:
     ]
 
 
-def eta_note(note: str | None, language: str) -> str:
-    """Why an order has no forecast, in the reader's language (a dash if not said)."""
+def eta_note(note: str | None, language: str, held_back: Iterable[Json] | None = None) -> str:
+    """Why an order has no forecast, in the reader's language (a dash if not said); an
+    order held back by supplies names each, with how many are missing."""
     if note is None:
         return format_datetime(None, language)
+    shortages = [
+        translate(
+            language,
+            "eta_note.missing",
+            item=translate(language, f"item.{shortage['item']}"),
+            missing=format_count(shortage["missing"], language),
+        )
+        for shortage in held_back or ()
+    ]
+    if shortages:
+        return translate(language, "eta_note.held_back", supplies=", ".join(shortages))
     return translate(language, f"eta_note.{note}")
 
 
@@ -115,33 +163,43 @@ def stage_kpis(summary: Json, language: str) -> list[Kpi]:
     ]
 
 
-def film_kpis(summary: Json, language: str) -> list[Kpi]:
-    film = summary["film"]
-    needed = translate(
-        language,
-        "kpi.film_needed_help",
-        needed=format_count(film["needed_for_open_orders"], language),
-    )
-    if film["days_left"] is None:
-        rate = translate(language, "kpi.film_no_rate_help")
-    else:
-        rate = translate(
-            language, "kpi.film_rate_help", rate=format_decimal(film["used_per_day"], language)
+def supply_kpis(summary: Json, language: str) -> list[Kpi]:
+    """Two tiles a supply of the products' bills: on hand (what the open orders need, and
+    lack, in its help) and days left at the last week's rate."""
+    tiles = []
+    for supply in summary["supplies"]:
+        item = supply["item"]
+        name = translate(language, f"item.{item}")
+        needed = translate(
+            language,
+            "kpi.supply_needed_help",
+            needed=format_count(supply["needed_for_open_orders"], language),
+            missing=format_count(supply["missing"], language),
         )
-    return [
-        Kpi(
-            key="film-on-hand",
-            label=translate(language, "kpi.film_on_hand"),
-            value=format_count(film["on_hand"], language),
-            help=needed,
-        ),
-        Kpi(
-            key="film-days-left",
-            label=translate(language, "kpi.film_days_left"),
-            value=format_decimal(film["days_left"], language),
-            help=rate,
-        ),
-    ]
+        if supply["days_left"] is None:
+            rate = translate(language, "kpi.supply_no_rate_help")
+        else:
+            rate = translate(
+                language,
+                "kpi.supply_rate_help",
+                rate=format_decimal(supply["used_per_day"], language),
+            )
+        key = item.replace("_", "-")
+        tiles += [
+            Kpi(
+                key=f"{key}-on-hand",
+                label=translate(language, "kpi.supply_on_hand", item=name),
+                value=format_count(supply["on_hand"], language),
+                help=needed,
+            ),
+            Kpi(
+                key=f"{key}-days-left",
+                label=translate(language, "kpi.supply_days_left", item=name),
+                value=format_decimal(supply["days_left"], language),
+                help=rate,
+            ),
+        ]
+    return tiles
 
 
 # --- alerts ---------------------------------------------------------------------------
@@ -165,11 +223,16 @@ def alert_sentence(alert: Json, language: str, part_names: Mapping[str, str] | N
             sentence += " " + translate(language, "alert.last_reason", reason=params["reason"])
         if params.get("flagged"):
             sentence += " " + translate(language, "alert.job_flagged")
-    elif kind == "film_shortfall":
+    elif kind in ("supply_short", "supply_running_out"):
+        item = str(params.get("item"))
+        figures = {
+            name: format_count(params.get(name), language)
+            for name in ("on_hand", "needed", "missing")
+        }
+        for name in ("used_per_day", "days_left"):
+            figures[name] = format_decimal(params.get(name), language)
         sentence = translate(
-            language,
-            f"alert.{kind}",
-            **{name: format_count(params.get(name), language) for name in params},
+            language, f"alert.{kind}", item=translate(language, f"item.{item}"), **figures
         )
     elif kind in ("printer_cannot_print", "part_cannot_be_sliced"):
         sentence = unworkable_sentence(kind, params, language, part_names or {})
@@ -183,6 +246,33 @@ def alert_sentence(alert: Json, language: str, part_names: Mapping[str, str] | N
         }
         key = "alert.order_late" if params.get("eta") else "alert.order_late_no_eta"
         sentence = translate(language, key, **filled)
+    elif kind == "goods_in_quarantine":
+        sentence = translate(
+            language,
+            f"alert.{kind}",
+            quantity=format_count(params.get("quantity"), language),
+            hold_id=params.get("hold_id"),
+            reason=params.get("reason") or "",
+        )
+    elif kind == "filament_low":
+        filled = {
+            "maker": params.get("maker") or "?",
+            "material": params.get("material"),
+            "grams": format_count(params.get("grams"), language),
+            "plates": format_count(params.get("plates") or 0, language),
+            "short_grams": format_count(params.get("short_grams"), language),
+        }
+        sentence = translate(language, f"alert.{kind}", **filled)
+        if params.get("short_grams"):
+            sentence += " " + translate(language, "alert.filament_short", **filled)
+    elif kind == "defect_reported":
+        sentence = translate(
+            language,
+            f"alert.{kind}",
+            batch_id=params.get("batch_id"),
+            report_id=params.get("report_id"),
+            text=params.get("text") or "",
+        )
     else:
         shown = ", ".join(f"{name}={value}" for name, value in params.items())
         return translate(language, "alert.unknown", kind=kind, params=shown)
@@ -228,25 +318,43 @@ def unworkable_sentence(
 # --- funnel and throughput ------------------------------------------------------------
 
 
+def bar_said(label: str, series: str, quantity: int, language: str) -> str:
+    """What a screen reader says of one bar of a chart: "Imprimées, visières : 143"."""
+    return translate(
+        language,
+        "chart.bar_said",
+        label=label,
+        series=series,
+        quantity=format_count(quantity, language),
+    )
+
+
 def funnel_frame(summary: Json, language: str) -> pd.DataFrame:
-    """One row per (step, product), steps in flow order."""
+    """One row per (step, product), steps in flow order, with what each bar says."""
     counts = {(row["item"], row["step"]): int(row["quantity"]) for row in summary["funnel"]}
-    rows = [
-        {
-            "order": index,
-            "step": translate(language, f"funnel.{step}"),
-            "product": translate(language, f"product.{product}"),
-            "quantity": counts.get((product, step), 0),
-        }
-        for index, step in enumerate(FUNNEL_STEPS)
-        for product in PRODUCTS
-    ]
-    return pd.DataFrame(rows, columns=["order", "step", "product", "quantity"])
+    rows = []
+    for index, step in enumerate(FUNNEL_STEPS):
+        for product in PRODUCTS:
+            step_name = translate(language, f"funnel.{step}")
+            product_name = translate(language, f"product.{product}")
+            quantity = counts.get((product, step), 0)
+            rows.append(
+                {
+                    "order": index,
+                    "step": step_name,
+                    "product": product_name,
+                    "quantity": quantity,
+                    "said": bar_said(step_name, product_name, quantity, language),
+                }
+            )
+    return pd.DataFrame(rows, columns=["order", "step", "product", "quantity", "said"])
 
 
 def funnel_table(summary: Json, language: str) -> pd.DataFrame:
-    """Steps down, products across: the funnel as a reader scans it."""
+    """Steps down, products across: the funnel as a reader scans it, its counts written
+    the locale's way (8 500)."""
     frame = funnel_frame(summary, language)
+    frame["quantity"] = [format_count(quantity, language) for quantity in frame["quantity"]]
     table = frame.pivot(index=["order", "step"], columns="product", values="quantity")
     products = [translate(language, f"product.{product}") for product in PRODUCTS]
     table = table.reset_index().drop(columns="order")[["step", *products]]
@@ -254,48 +362,98 @@ def funnel_table(summary: Json, language: str) -> pd.DataFrame:
     return table.rename(columns={"step": translate(language, "col.step")})
 
 
+def bar_width_words(minutes: int, language: str) -> str:
+    """The throughput bars' width as the chart's caption says it: "par tranche de
+    5 minutes", "heure par heure"."""
+    if minutes % (24 * 60) == 0:
+        return translate(language, "board.bars.days", count=minutes // (24 * 60))
+    if minutes % 60 == 0:
+        return translate(language, "board.bars.hours", count=minutes // 60)
+    return translate(language, "board.bars.minutes", count=minutes)
+
+
 def throughput_frame(summary: Json, language: str) -> pd.DataFrame:
-    """Long form for a chart: the local hour, the series' name, the quantity."""
+    """Long form for a chart: each bar's label (its local start: the time of day, with
+    the day when the window spans several), the series' name, the quantity, and what
+    the bar says to a screen reader."""
     zone = local_timezone()
+    starts = [parse_datetime(bar["start"]) for bar in summary["throughput"]]
+    local = [start.astimezone(zone) for start in starts if start is not None]
+    whole_days = summary["throughput_bar_minutes"] % (24 * 60) == 0
+    one_day = len({moment.date() for moment in local}) <= 1
     rows = []
-    for bucket in summary["throughput"]:
-        start = parse_datetime(bucket["start"])
-        assert start is not None
-        hour = start.astimezone(zone).replace(tzinfo=None)
+    for bar, moment in zip(summary["throughput"], local, strict=True):
+        day = format_skeleton("dMMM", moment, locale=language)
+        label = day if whole_days else f"{moment:%H:%M}" if one_day else f"{day} {moment:%H:%M}"
         for series in ("printed", "delivered"):
+            series_name = translate(language, f"series.{series}")
+            quantity = int(bar[series])
             rows.append(
                 {
-                    "hour": hour,
-                    "series": translate(language, f"series.{series}"),
-                    "quantity": int(bucket[series]),
+                    "bar": label,
+                    "series": series_name,
+                    "quantity": quantity,
+                    "said": bar_said(label, series_name, quantity, language),
                 }
             )
-    return pd.DataFrame(rows, columns=["hour", "series", "quantity"])
+    return pd.DataFrame(rows, columns=["bar", "series", "quantity", "said"])
 
 
 # --- tables ---------------------------------------------------------------------------
 
 
-def printer_grid_frame(grid: Json, language: str, now: datetime) -> pd.DataFrame:
-    columns = ["printer", "maker", "state", "progress", "job", "last_seen", "material", "bed"]
+# The printer grid's columns and their widths in pixels: together about 900, what a
+# 1366-pixel laptop screen leaves beside the sidebar; the job, the longest text, gets
+# the most.
+PRINTER_GRID_WIDTHS = {
+    "printer": 150,
+    "maker": 140,
+    "state": 130,
+    "progress": 105,
+    "job": 210,
+    "last_seen": 95,
+    "material": 70,
+}
+
+
+def printer_grid_frame(
+    grid: Json, language: str, now: datetime, part_names: Mapping[str, str] | None = None
+) -> pd.DataFrame:
+    """One row a printer, by name, with its maker's name and its job's part."""
     rows = []
     for row in grid["rows"]:
-        job = f"{row['job_id']} · {row['part_key']}" if row.get("job_id") else ""
         rows.append(
             {
-                "printer": f"{row['name']} (n° {row['printer_id']})"
-                if language == "fr"
-                else f"{row['name']} (no. {row['printer_id']})",
+                "printer": row["name"],
                 "maker": row["maker_name"],
-                "state": translate(language, f"printer_state.{row['state']}"),
+                "state": printer_state_words(row["state"], bool(row.get("paused")), language),
                 "progress": row["progress"],
-                "job": job,
+                "job": job_label(row.get("job_id"), row.get("part_key"), language, part_names),
                 "last_seen": format_age(row.get("last_seen_at"), now, language),
                 "material": row["material"],
-                "bed": format_size(row["bed_x_mm"], row["bed_y_mm"]),
             }
         )
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=list(PRINTER_GRID_WIDTHS))
+
+
+def printer_state_words(state: str, paused: bool, language: str) -> str:
+    """A printer's state as the grid says it: "Disponible", or, under a pause its maker
+    set, "Disponible · en pause, sans nouvelle tâche"."""
+    words = translate(language, f"printer_state.{state}")
+    return translate(language, "printer_state.under_pause", state=words) if paused else words
+
+
+def job_label(
+    job_id: int | None,
+    part_key: str | None,
+    language: str,
+    part_names: Mapping[str, str] | None = None,
+) -> str:
+    """A job as the reader knows it: its part's name and its number ("" for none)."""
+    if job_id is None:
+        return ""
+    part = (part_names or {}).get(part_key or "", part_key or "")
+    return translate(language, "board.job_label", part=part, job_id=job_id)
 
 
 def queue_frame(
@@ -325,7 +483,7 @@ def order_frame(
     centre_names: Mapping[int, str] | None = None,
 ) -> pd.DataFrame:
     """Orders with their forecast and late flag; the centre's column only when known."""
-    columns = ["order", "centre", "product", "quantity", "delivered", "outstanding"]
+    columns = ["order", "centre", "product", "quantity", "delivered", "remaining"]
     columns += ["needed_by", "eta", "late", "status", "urgency"]
     rows = []
     for order in orders:
@@ -337,11 +495,11 @@ def order_frame(
                 "product": product_names.get(order["product_key"], order["product_key"]),
                 "quantity": order["quantity"],
                 "delivered": order["delivered"],
-                "outstanding": order["outstanding"],
+                "remaining": order["remaining"],
                 "needed_by": format_date(order["needed_by"], language),
                 "eta": format_datetime(order.get("eta"), language)
                 if order.get("eta")
-                else eta_note(order.get("eta_note"), language),
+                else eta_note(order.get("eta_note"), language, order.get("held_back")),
                 "late": bool(order.get("late")),
                 "status": translate(language, f"order_status.{order['status']}"),
                 "urgency": translate(language, f"urgency.{order['urgency']}"),
@@ -351,7 +509,20 @@ def order_frame(
     return frame if centre_names is not None else frame.drop(columns="centre")
 
 
+def in_production_order(stock: Iterable[Json]) -> list[Json]:
+    """Balances by item, then by stage, in the order of production (unknown ones last)."""
+
+    def rank(order: tuple[str, ...], name: str) -> int:
+        return order.index(name) if name in order else len(order)
+
+    return sorted(
+        stock,
+        key=lambda b: (rank(ITEM_ORDER, b["item"]), rank(STAGE_ORDER, b["stage"])),
+    )
+
+
 def stock_frame(stock: list[Json], language: str) -> pd.DataFrame:
+    """Stock by item and stage, in the order of production."""
     rows = [
         {
             "item": translate(language, f"item.{balance['item']}")
@@ -359,7 +530,7 @@ def stock_frame(stock: list[Json], language: str) -> pd.DataFrame:
             "stage": translate(language, f"stage.{balance['stage']}"),
             "quantity": balance["quantity"],
         }
-        for balance in stock
+        for balance in in_production_order(stock)
     ]
     return pd.DataFrame(rows, columns=["item", "stage", "quantity"])
 

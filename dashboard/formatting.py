@@ -1,8 +1,10 @@
-"""Numbers, dates and times as French (or English) readers expect them.
+"""Numbers, dates and times as French (or English) readers expect them, by Babel's CLDR
+data for the locale.
 
 French groups thousands with a narrow no-break space (1 700) and writes decimals with a
-comma (12,5); dates read day first (20/04/2020). Times are shown in the fab-lab's time
-zone (`MAKERLINE_TIMEZONE`, Europe/Paris by default), whatever the server's.
+comma (12,5; 220,00); dates read day first (20/04/2020). Times are shown in the
+fab-lab's time zone (`MAKERLINE_TIMEZONE`, Europe/Paris by default), whatever the
+server's, and `timezone_label` names it for the page.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import os
 import re
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from babel import Locale, dates, numbers
 
 from dashboard.i18n import translate
 
@@ -26,22 +30,43 @@ def local_timezone() -> ZoneInfo:
         return ZoneInfo("Europe/Paris")
 
 
+def timezone_label(language: str) -> str:
+    """The time zone the pages' times are in, as a reader names it: "heure de Paris
+    (UTC+1)", "Paris time (UTC+2)" in summer."""
+    zone = local_timezone()
+    city = dates.get_timezone_location(zone, locale=language, return_city=True)
+    offset = datetime.now(zone).utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset else 0
+    sign = "+" if minutes >= 0 else "\u2212"
+    hours, rest = divmod(abs(minutes), 60)
+    shift = f"UTC{sign}{hours}" + (f":{rest:02d}" if rest else "")
+    return translate(language, "timezone.label", city=city, offset=shift)
+
+
 def format_count(value: int | float | None, language: str) -> str:
     """A whole number with its thousands grouped: 1 700 in French, 1,700 in English."""
     if value is None:
         return DASH
-    grouped = f"{round(value):,}"
-    return grouped.replace(",", NARROW_NO_BREAK_SPACE) if language == "fr" else grouped
+    return numbers.format_decimal(round(value), locale=language)
 
 
 def format_decimal(value: float | None, language: str, digits: int = 1) -> str:
-    """A decimal number: 12,5 in French, 12.5 in English; thousands grouped too."""
+    """A decimal number with `digits` decimals: 12,5 in French, 12.5 in English;
+    thousands grouped too."""
     if value is None:
         return DASH
-    text = f"{value:,.{digits}f}"
-    if language != "fr":
-        return text
-    return text.replace(",", NARROW_NO_BREAK_SPACE).replace(".", ",")
+    pattern = "#,##0." + "0" * digits if digits > 0 else "#,##0"
+    return numbers.format_decimal(value, format=pattern, locale=language)
+
+
+def format_percent(value: float | None, language: str, digits: int = 0) -> str:
+    """A share (0.5) as a percentage: 50 % in French, 50% in English."""
+    if value is None:
+        return DASH
+    pattern = Locale.parse(language).percent_formats[None].pattern  # "#,##0 %" in French
+    if digits > 0:
+        pattern = pattern.replace("0", "0." + "0" * digits, 1)
+    return numbers.format_percent(value, format=pattern, locale=language)
 
 
 GROUPED_COUNT = re.compile(r"\d{1,3}(?:[\s\u202f\u00a0,]\d{3})*|\d+")
@@ -86,12 +111,17 @@ def parse_date(value: str | date | None) -> date | None:
     return date.fromisoformat(value[:10])
 
 
+# Day first in both languages: French's own short date, and English's with the month
+# named, which no reader can take for an American date.
+DATE_PATTERNS = {"fr": "dd/MM/y", "en": "d MMM y"}
+
+
 def format_date(value: str | date | None, language: str) -> str:
     """20/04/2020 in French, 20 Apr 2020 in English."""
     day = parse_date(value)
     if day is None:
         return DASH
-    return day.strftime("%d/%m/%Y") if language == "fr" else day.strftime("%d %b %Y")
+    return dates.format_date(day, DATE_PATTERNS.get(language, "short"), locale=language)
 
 
 def format_datetime(value: str | datetime | None, language: str) -> str:
@@ -99,8 +129,8 @@ def format_datetime(value: str | datetime | None, language: str) -> str:
     moment = parse_datetime(value)
     if moment is None:
         return DASH
-    local = moment.astimezone(local_timezone())
-    return f"{format_date(local.date(), language)} {local:%H:%M}"
+    pattern = f"{DATE_PATTERNS.get(language, 'short')} HH:mm"
+    return dates.format_datetime(moment, pattern, tzinfo=local_timezone(), locale=language)
 
 
 def format_time(value: str | datetime | None) -> str:
@@ -108,7 +138,7 @@ def format_time(value: str | datetime | None) -> str:
     moment = parse_datetime(value)
     if moment is None:
         return DASH
-    return f"{moment.astimezone(local_timezone()):%H:%M:%S}"
+    return dates.format_time(moment, "HH:mm:ss", tzinfo=local_timezone(), locale="fr")
 
 
 def format_age(value: str | datetime | None, now: datetime, language: str) -> str:
@@ -129,7 +159,3 @@ def format_age(value: str | datetime | None, now: datetime, language: str) -> st
 def format_size(*millimetres: float | None) -> str:
     """Dimensions joined by a multiplication sign (250 x 210), without the unknown ones."""
     return TIMES.join(f"{value:g}" for value in millimetres if value is not None)
-
-
-def yes_no(value: bool, language: str) -> str:
-    return translate(language, "common.yes" if value else "common.no")

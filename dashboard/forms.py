@@ -1,10 +1,16 @@
-"""Sending a form once: each form keeps an `Idempotency-Key` until it succeeds.
+"""Sending a form once: each form keeps an `Idempotency-Key` until it succeeds, and its
+fields are emptied once the service accepts it.
 
 A form's key is made when the form is first drawn and kept in the session until the
 service accepts the request, so a retry after an error or a lost answer counts once.
 A second click on the same, already accepted form within a few seconds reuses the key
 that succeeded: the service answers with what it recorded the first time and adds
 nothing.
+
+A form's fields get their starting values from `starting_values`, not from the widgets'
+`value=`: on first draw, and again after a success (`clear_form`), so that nobody sends
+the same order twice by pressing again. A refused form keeps what was typed, to be fixed.
+Fields that must be filled start empty and `ask_for_missing` names those left so.
 """
 
 from __future__ import annotations
@@ -17,11 +23,13 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import streamlit as st
+from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.client import Api, ApiError, show_api_error
 from dashboard.i18n import t
 
 DOUBLE_SUBMIT_SECONDS = 10.0
+OUTCOME_SECONDS = 30.0
 
 
 def new_key() -> str:
@@ -96,6 +104,28 @@ def post_once(
     return Outcome(answer=answer, repeated=repeated)
 
 
+def starting_values(form: str, values: dict[str, Any]) -> None:
+    """Give the fields of `form` (by widget key) their starting values: when first drawn,
+    and again on the run after `clear_form`. Call it before drawing the widgets."""
+    cleared = st.session_state.pop(f"clear:{form}", False)
+    for key, value in values.items():
+        if cleared or key not in st.session_state:
+            st.session_state[key] = value
+
+
+def clear_form(form: str) -> None:
+    """Empty the fields of `form` on the next run (see `starting_values`)."""
+    st.session_state[f"clear:{form}"] = True
+
+
+def ask_for_missing(fields: dict[str, Any]) -> bool:
+    """Whether every field is filled ({label: value}); if not, say which are empty."""
+    empty = [label for label, value in fields.items() if value is None or value == ""]
+    if empty:
+        st.warning(t("form.missing", fields=", ".join(empty)), icon=":material/edit:")
+    return not empty
+
+
 def submit(
     api: Api,
     form: str,
@@ -105,9 +135,9 @@ def submit(
     failure_heading: str,
     describe: Callable[[Any], str],
 ) -> None:
-    """POST once. On success, rerun the page so every list shows the change, with
-    `describe(answer)` shown above the form; on refusal, show the service's reason and
-    leave the form as it was typed."""
+    """POST once. On success, empty the form and rerun the page so every list shows the
+    change, with `describe(answer)` shown above the form; on refusal, show the service's
+    reason and leave the form as it was typed."""
     outcome = post_once(api, form, path, payload)
     if outcome.error is not None:
         show_api_error(outcome.error, heading=failure_heading)
@@ -115,21 +145,41 @@ def submit(
     messages = [describe(outcome.answer)]
     if outcome.repeated:
         messages.append(t("hub.replayed"))
+    clear_form(form)
     remember_outcome(form, *messages)
     st.rerun()
 
 
+def rerun_fragment() -> None:
+    """Redraw only the fragment whose button was pressed, as Streamlit does when a widget
+    of a fragment is used; a press seen in a run of the whole page reruns the page."""
+    context = get_script_run_ctx()
+    st.rerun(scope="fragment" if context is not None and context.fragment_ids_this_run else "app")
+
+
+@dataclass(frozen=True)
+class Notice:
+    """What a success said, and when."""
+
+    messages: list[str]
+    at: float  # time.monotonic()
+
+
 def remember_outcome(form: str, *messages: str) -> None:
-    """Messages for `show_outcome` to show after the rerun that follows a success."""
-    st.session_state[f"flash:{form}"] = list(messages)
+    """Messages for `show_outcome` to show on the runs that follow a success."""
+    st.session_state[f"outcome:{form}"] = Notice(list(messages), time.monotonic())
 
 
 def show_outcome(form: str) -> None:
-    """What the last successful submission of `form` recorded, once."""
-    messages = st.session_state.pop(f"flash:{form}", None)
-    if not messages:
+    """What the last successful submission of `form` recorded, on every run for
+    `OUTCOME_SECONDS` after it. Not only on the next run: a run of the page can be cut
+    short by the next one (a fragment's refresh), and whoever sent the form must see that
+    it went through, or they send it again."""
+    notice = st.session_state.get(f"outcome:{form}")
+    if not isinstance(notice, Notice) or time.monotonic() - notice.at > OUTCOME_SECONDS:
+        st.session_state.pop(f"outcome:{form}", None)
         return
-    first, *notes = messages
+    first, *notes = notice.messages
     st.success(first, icon="✅")
     for note in notes:
         st.info(note, icon=":material/info:")

@@ -8,6 +8,7 @@ from datetime import date, datetime, time
 from typing import Any
 
 import pandas as pd
+from babel.numbers import format_decimal as babel_decimal
 
 from dashboard.formatting import (
     format_age,
@@ -17,7 +18,7 @@ from dashboard.formatting import (
     format_size,
     local_timezone,
 )
-from dashboard.i18n import translate
+from dashboard.i18n import FRENCH, translate
 
 Json = dict[str, Any]
 
@@ -28,22 +29,51 @@ ORIENTATIONS = ("flat",)
 DISINFECTION_METHODS = ("alcohol_70", "bleach", "quaternary_ammonium", "uv", "heat")
 URGENCIES = ("normal", "high", "critical")
 CONNECTION_KINDS = ("agent", "octoprint-mqtt")
+NOZZLES_MM = (0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
+ALWAYS = "00:00-24:00"
 
 
 def item_label(item: str, language: str) -> str:
     return translate(language, f"item.{item}")
 
 
+def goods(key: str, quantity: int, language: str, names: Mapping[str, str] | None = None) -> str:
+    """A quantity of a product or item, in the plural it takes: "40 visières de protection",
+    "1 crochet AMICROCHE". A product the catalogue has no unit for reads "3 <its name>"."""
+    unit = f"unit.{key}"
+    if unit in FRENCH:
+        return translate(language, unit, count=quantity)
+    name = (names or {}).get(key, key)
+    return f"{format_count(quantity, language)} {name.lower()}"
+
+
+def orientation_label(orientation: str, language: str) -> str:
+    return translate(language, f"hub.orientation.{orientation}")
+
+
+def nozzle_label(nozzle_mm: float, language: str) -> str:
+    """A nozzle's diameter the locale's way: "0,4 mm" in French."""
+    return translate(
+        language, "maker.nozzle_option", size=babel_decimal(nozzle_mm, locale=language)
+    )
+
+
 def order_label(
-    order: Json, language: str, product_names: Mapping[str, str], centre_names: Mapping[int, str]
+    order: Json,
+    language: str,
+    product_names: Mapping[str, str],
+    centre_names: Mapping[int, str],
+    step: str,
 ) -> str:
+    """An order as the packing (`step` "packing": what is left to pack) or the delivery
+    form (`step` "delivery": what is packed for it) offers it."""
+    quantity = order["remaining"] if step == "packing" else order["packed"]
     return translate(
         language,
-        "hub.order_label",
+        f"hub.order_to_{step}",
         id=order["id"],
         centre=centre_names.get(order["health_centre_id"], str(order["health_centre_id"])),
-        outstanding=format_count(order["outstanding"], language),
-        product=product_names.get(order["product_key"], order["product_key"]),
+        goods=goods(order["product_key"], quantity, language, product_names),
     )
 
 
@@ -52,8 +82,7 @@ def batch_label(batch: Json, language: str, product_names: Mapping[str, str]) ->
         language,
         "hub.batch_label",
         id=batch["id"],
-        quantity=format_count(batch["quantity"], language),
-        product=product_names.get(batch["product_key"], batch["product_key"]),
+        goods=goods(batch["product_key"], batch["quantity"], language, product_names),
         date=format_datetime(batch["assembled_at"], language),
     )
 
@@ -64,8 +93,7 @@ def hand_in_label(hand_in: Json, language: str, maker_names: Mapping[int, str]) 
         "hub.hand_in_label",
         id=hand_in["id"],
         maker=maker_names.get(hand_in["maker_id"], str(hand_in["maker_id"])),
-        quantity=format_count(hand_in["quantity"], language),
-        item=item_label(hand_in["item"], language),
+        goods=goods(hand_in["item"], hand_in["quantity"], language),
         date=format_datetime(hand_in["declared_at"], language),
     )
 
@@ -83,8 +111,12 @@ def batches_to_disinfect(batches: list[Json]) -> list[Json]:
     return [batch for batch in batches if not batch.get("disinfected_at")]
 
 
-def orders_still_needing(orders: list[Json]) -> list[Json]:
-    return [order for order in orders if order["status"] == "open" and order["outstanding"] > 0]
+def orders_to_pack(orders: list[Json]) -> list[Json]:
+    return [order for order in orders if order["status"] == "open" and order["remaining"] > 0]
+
+
+def orders_to_deliver(orders: list[Json]) -> list[Json]:
+    return [order for order in orders if order["status"] == "open" and order["packed"] > 0]
 
 
 def disinfected_at(day: date, today: date) -> str | None:
@@ -95,10 +127,24 @@ def disinfected_at(day: date, today: date) -> str | None:
     return datetime.combine(day, time(12, 0), tzinfo=local_timezone()).isoformat()
 
 
-def availability_window(start: time, end: time) -> str:
-    """The service's 'HH:MM-HH:MM'; an end at midnight is written 24:00."""
+def availability_window(start: time, end: time, always: bool = False) -> str:
+    """The service's 'HH:MM-HH:MM' ('00:00-24:00' for `always`); an end at midnight is
+    written 24:00."""
+    if always:
+        return ALWAYS
     end_text = "24:00" if end == time(0, 0) else f"{end:%H:%M}"
     return f"{start:%H:%M}-{end_text}"
+
+
+def availability_text(window: str, language: str, unattended: bool = False) -> str:
+    """A printer's daily window as a sentence: "24 h/24" when it spans the whole day
+    (00:00-24:00, or the same start and end), "de 20:00 à 08:00" otherwise, and whether
+    a print may run on past it, unattended."""
+    start, _, end = window.partition("-")
+    if window == ALWAYS or start == end or (start, end) == ("00:00", "00:00"):
+        return translate(language, "availability.always")
+    text = translate(language, "availability.window", start=start, end=end)
+    return translate(language, "availability.unattended", window=text) if unattended else text
 
 
 def trace_frame(trace: Json, language: str) -> pd.DataFrame:
@@ -108,7 +154,7 @@ def trace_frame(trace: Json, language: str) -> pd.DataFrame:
             "quantity": line["quantity"],
             "job": line.get("job_id"),
             "maker": line.get("maker_name") or "",
-            "printer": line.get("printer_id"),
+            "printer": line.get("printer_name") or "",
         }
         for line in trace["parts"]
     ]
@@ -122,7 +168,7 @@ def part_frame(parts: list[Json], language: str) -> pd.DataFrame:
             "part": f"{part[name]} ({part['key']})",
             "item": item_label(part["bom_role"], language),
             "material": part["material"],
-            "grams": part.get("grams"),
+            "grams": format_decimal(part.get("grams"), language),
             "size": format_size(
                 round(part["size_x_mm"] or 0),
                 round(part["size_y_mm"] or 0),
@@ -146,7 +192,7 @@ def my_printers_frame(
         status = by_printer.get(printer["id"], {})
         rows.append(
             {
-                "printer": f"{printer['name']} ({printer['id']})",
+                "printer": printer["name"],
                 "state": translate(language, f"printer_state.{status.get('state', 'offline')}"),
                 "progress": status.get("progress"),
                 "job": status.get("job_id") or "",
@@ -154,7 +200,11 @@ def my_printers_frame(
                 "material": printer["material"],
                 "nozzle": format_decimal(printer["nozzle_mm"], language),
                 "bed": format_size(printer["bed_x_mm"], printer["bed_y_mm"], printer["bed_z_mm"]),
-                "hours": printer["availability_hours"],
+                "hours": availability_text(
+                    printer["availability_hours"],
+                    language,
+                    unattended=bool(printer.get("unattended_prints")),
+                ),
             }
         )
     columns = ["printer", "state", "progress", "job", "last_seen", "material", "nozzle", "bed"]
@@ -166,14 +216,20 @@ def printers_awaiting_clear(printers: list[Json], statuses: list[Json]) -> list[
     return [printer for printer in printers if printer["id"] in waiting]
 
 
-def job_frame(jobs: list[Json], language: str, part_names: Mapping[str, str]) -> pd.DataFrame:
+def job_frame(
+    jobs: list[Json],
+    language: str,
+    part_names: Mapping[str, str],
+    printer_names: Mapping[int, str],
+) -> pd.DataFrame:
+    """A maker's jobs, each on its printer by name."""
     rows = [
         {
             "job": job["id"],
             "part": part_names.get(job["part_key"], job["part_key"]),
             "copies": job["copies"],
             "status": translate(language, f"job_status.{job['status']}"),
-            "printer": job.get("printer_id"),
+            "printer": printer_names.get(job["printer_id"], "") if job.get("printer_id") else "",
             "attempts": job["attempts"],
             "created_at": format_datetime(job["created_at"], language),
             "done_at": format_datetime(job.get("done_at"), language),
@@ -202,19 +258,43 @@ def hand_in_frame(hand_ins: list[Json], language: str) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
-def delivery_frame(deliveries: list[Json], language: str) -> pd.DataFrame:
-    rows = [
-        {
-            "id": delivery["id"],
-            "order": delivery["order_id"],
-            "quantity": delivery["quantity"],
-            "delivered_at": format_datetime(delivery["delivered_at"], language),
-            "received_at": format_datetime(delivery["received_at"], language)
-            if delivery.get("received_at")
-            else translate(language, "centre.to_confirm"),
-            "note": delivery.get("note") or "",
-        }
-        for delivery in deliveries
-    ]
-    columns = ["id", "order", "quantity", "delivered_at", "received_at", "note"]
-    return pd.DataFrame(rows, columns=columns)
+def delivery_heading(
+    delivery: Json, language: str, product_names: Mapping[str, str] | None = None
+) -> str:
+    """ "Livraison n° 2 — 40 visières de protection": numbered among the centre's own."""
+    return translate(
+        language,
+        "centre.delivery.heading",
+        number=delivery["number"],
+        goods=goods(delivery["product_key"], delivery["quantity"], language, product_names),
+    )
+
+
+def delivery_details(delivery: Json, language: str) -> str:
+    """When it was delivered, for which order, from which batches."""
+    batches = ", ".join(
+        translate(
+            language,
+            "centre.delivery.batch",
+            batch=line["batch_id"],
+            quantity=format_count(line["quantity"], language),
+        )
+        for line in delivery.get("batches") or []
+    )
+    return translate(
+        language,
+        "centre.delivery.details",
+        date=format_datetime(delivery["delivered_at"], language),
+        order=delivery["order_id"],
+        batches=batches or "—",
+    )
+
+
+def deliveries_to_confirm(deliveries: list[Json]) -> list[Json]:
+    """The deliveries still waiting for the centre's confirmation, newest first."""
+    return [d for d in reversed(deliveries) if not d.get("received_at")]
+
+
+def deliveries_received(deliveries: list[Json]) -> list[Json]:
+    """The deliveries the centre confirmed, newest first."""
+    return [d for d in reversed(deliveries) if d.get("received_at")]

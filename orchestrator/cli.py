@@ -19,9 +19,13 @@ def prepare_database() -> None:
     from sqlmodel import col, select
 
     from orchestrator.core.sealing import is_sealed, seal
-    from orchestrator.db import make_engine, migrate, session_scope
+    from orchestrator.database.engine import (
+        make_engine,
+        migrate,
+        session_scope,
+    )
+    from orchestrator.database.tables import Printer
     from orchestrator.services import accounts, catalogue
-    from orchestrator.tables import Printer
 
     settings = get_settings()
     migrate(settings.effective_database_url)
@@ -61,15 +65,30 @@ def migrate_only(_args: argparse.Namespace) -> None:
 
 
 def orchestrate(args: argparse.Namespace) -> None:
-    from orchestrator.db import make_engine
-    from orchestrator.process import Orchestrator
+    from orchestrator.database.engine import make_engine
+    from orchestrator.production_line import ProductionLine
 
     settings = get_settings()
     prepare_database()
     engine = make_engine(settings.effective_database_url)
-    Orchestrator(
+    ProductionLine(
         settings=settings, engine=engine, name=args.name, share_group=args.share_group
     ).run_until_signalled()
+
+
+def notify(args: argparse.Namespace) -> None:
+    from orchestrator.database.engine import make_engine
+    from orchestrator.notifier import Notifier
+
+    settings = get_settings()
+    prepare_database()
+    engine = make_engine(settings.effective_database_url)
+    try:
+        Notifier(settings, engine, name=args.name).run_until_signalled(
+            args.every, heartbeat=args.heartbeat
+        )
+    finally:
+        engine.dispose()
 
 
 def orchestrator_status(args: argparse.Namespace) -> int:
@@ -86,34 +105,34 @@ def orchestrator_status(args: argparse.Namespace) -> int:
 
 
 def board(args: argparse.Namespace) -> None:
-    """Replace this process with Streamlit serving the board, so that signals reach it."""
-    import dashboard
+    """Replace this process with the board's own launcher (`python -m dashboard`), which
+    becomes Streamlit: signals reach it, and the service never imports the board.
 
+    The board reads its sign-in settings (`MAKERLINE_BOARD_SECRET`,
+    `MAKERLINE_BOARD_SESSION_HOURS`) from the environment it inherits, checked here first;
+    without a secret it keeps the key it makes in the data folder."""
     settings = get_settings()
+    os.environ.setdefault("MAKERLINE_BOARD_SECRET_FILE", str(settings.board_secret_file.resolve()))
     host, port = args.host or settings.host, args.port or settings.board_port
     api_url = args.api_url or settings.public_url
     command = [
         sys.executable,
         "-m",
-        "streamlit",
-        "run",
-        str(Path(dashboard.__file__).parent / "server.py"),
-        "--server.headless=true",
-        f"--server.address={host}",
-        f"--server.port={port}",
-        "--server.fileWatcherType=none",
-        # Streamlit would otherwise report usage to its servers.
-        "--browser.gatherUsageStats=false",
-        "--global.developmentMode=false",
-        "--client.toolbarMode=viewer",  # no developer menu for volunteers
+        "dashboard",
+        f"--host={host}",
+        f"--port={port}",
+        f"--api-url={api_url}",
     ]
     print(f"makerline board on http://{host}:{port}  (service: {api_url})", flush=True)
-    os.execve(sys.executable, command, os.environ | {"MAKERLINE_API_URL": api_url})
+    os.execv(sys.executable, command)
 
 
 def demo(args: argparse.Namespace) -> int:
     logging.getLogger().setLevel(logging.WARNING)  # the demo's own lines, not its imports'
-    from orchestrator.demo import DemoOptions, run_demo
+    from orchestrator.demo.runner import (
+        DemoOptions,
+        run_demo,
+    )
 
     settings = get_settings()
     return run_demo(
@@ -137,7 +156,10 @@ def broker(args: argparse.Namespace) -> None:
 
 
 def broker_files(args: argparse.Namespace) -> None:
-    from orchestrator.db import make_engine, session_scope
+    from orchestrator.database.engine import (
+        make_engine,
+        session_scope,
+    )
     from orchestrator.link.broker_files import write_broker_files
 
     settings = get_settings()
@@ -161,6 +183,13 @@ def _speed(text: str) -> float:
     value = float(text)
     if not 1 <= value <= 10_000:
         raise argparse.ArgumentTypeError("must be between 1 and 10000")
+    return value
+
+
+def _interval(text: str) -> float:
+    value = float(text)
+    if not 0.1 <= value <= 600:
+        raise argparse.ArgumentTypeError("must be between 0.1 and 600 seconds")
     return value
 
 
@@ -244,6 +273,31 @@ def build_parser() -> argparse.ArgumentParser:
         "--share-group", help="MQTT shared-subscription group, to split traffic across replicas"
     )
     orchestrate_parser.set_defaults(func=orchestrate)
+
+    notify_parser = commands.add_parser(
+        "notify",
+        help="send the outbox's messages by e-mail, SMS and chat (MAKERLINE_MAIL_URL, "
+        "MAKERLINE_SMS_URL, and each person's chat webhook)",
+    )
+    notify_parser.add_argument(
+        "--name",
+        help="this sender's name, to tell its claims apart (default: notifier@<host>)",
+    )
+    notify_parser.add_argument(
+        "--every",
+        type=_interval,
+        default=5.0,
+        metavar="SECONDS",
+        help="how often to look for messages due (default: 5)",
+    )
+    notify_parser.add_argument(
+        "--heartbeat",
+        type=Path,
+        metavar="FILE",
+        help="touch this file after every round that reached the database (a health check "
+        "reads its age)",
+    )
+    notify_parser.set_defaults(func=notify)
 
     status_parser = commands.add_parser(
         "orchestrator-status",

@@ -14,14 +14,14 @@ import signal
 import sys
 from pathlib import Path
 
-from printers.agent_config import (
+from printers.agent.config import (
     CONFIG_ENV,
     CONTROL_SOCKET_NAME,
     AgentSettingsError,
     default_config_path,
     load_agent_settings,
 )
-from printers.agent_control import ControlError, send_control_request
+from printers.agent.control import ControlError, send_control_request
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -79,7 +79,7 @@ def _register_agent(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _register_enrol(actions: argparse._SubParsersAction) -> None:
-    from printers.enrol import parse_bed
+    from printers.agent.enrol import parse_bed
 
     enrol = actions.add_parser(
         "enrol",
@@ -123,7 +123,7 @@ def _register_enrol(actions: argparse._SubParsersAction) -> None:
 
 
 def _register_simulate(subparsers: argparse._SubParsersAction) -> None:
-    from printers.simulator import add_simulator_arguments
+    from printers.simulated.simulator import add_simulator_arguments
 
     simulate = subparsers.add_parser(
         "simulate",
@@ -151,7 +151,11 @@ def _register_virtual_octoprint(subparsers: argparse._SubParsersAction) -> None:
 def _enrol(args: argparse.Namespace) -> int:
     import httpx
 
-    from printers.enrol import EnrolError, Enrolment, enrol
+    from printers.agent.enrol import (
+        EnrolError,
+        Enrolment,
+        enrol,
+    )
 
     x, y, z = args.bed
     config = args.config or default_config_path()
@@ -196,7 +200,7 @@ def _enrol(args: argparse.Namespace) -> int:
 def _virtual_octoprint(args: argparse.Namespace) -> int:
     import os
 
-    from printers import virtual_octoprint
+    from printers.simulated import virtual_octoprint
 
     api_key = os.environ.get("OCTOPRINT_API_KEY", "")
     password = os.environ.get("OCTOPRINT_PASSWORD", "")
@@ -226,7 +230,7 @@ def _settings_overrides(args: argparse.Namespace) -> dict[str, object]:
 
 
 def _run_agent(args: argparse.Namespace) -> int:
-    from printers.agent import Agent
+    from printers.agent.runtime import Agent
 
     _configure_logging()
     try:
@@ -268,7 +272,10 @@ def _control_socket(args: argparse.Namespace) -> Path | None:
 
 
 def _run_simulator(args: argparse.Namespace) -> int:
-    from printers.simulator import run_simulation, simulation_settings_from_arguments
+    from printers.simulated.simulator import (
+        run_simulation,
+        simulation_settings_from_arguments,
+    )
 
     _configure_logging(args.log_level)
     settings = simulation_settings_from_arguments(args)

@@ -24,10 +24,13 @@ from sqlalchemy import Engine, text
 from sqlmodel import Session, SQLModel
 
 from orchestrator.api.app import create_app
+from orchestrator.api.schemas import AccountCreate, PrinterCreate, PrinterWithCredentials
 from orchestrator.core.config import Settings, load_settings
-from orchestrator.db import make_engine, migrate
+from orchestrator.database.engine import make_engine, migrate
+from orchestrator.database.tables import Maker
+from orchestrator.domain.vocabulary import Role
+from orchestrator.production_line import ProductionLine
 from orchestrator.services import accounts, catalogue, fleet
-from orchestrator.tables import AccountCreate, Maker, PrinterCreate, PrinterWithCredentials, Role
 from tests.ports import free_port
 
 pytest_plugins = ["tests.realparts"]
@@ -210,3 +213,21 @@ def live_server(engine: Engine, settings: Settings) -> Iterator[str]:
     """The API served by a real uvicorn on the settings' port, for concurrent clients."""
     with running_uvicorn(create_app(settings, engine), settings.port) as url:
         yield url
+
+
+@pytest.fixture
+def orchestrator(engine: Engine, settings: Settings, live_server: str) -> Iterator[ProductionLine]:
+    """A production line in this process, on the module's settings (its test broker)."""
+    running = ProductionLine(settings=settings, engine=engine, name="test", sweep_seconds=0.5)
+    running.start()
+    yield running
+    running.stop()
+
+
+@pytest.fixture
+def maker_api(live_server: str, network: Network) -> Iterator[httpx.Client]:
+    """The API over HTTP, as the network's maker."""
+    with httpx.Client(
+        base_url=f"{live_server}/api/v1", headers=bearer(network.maker), timeout=30
+    ) as http:
+        yield http

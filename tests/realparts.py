@@ -5,6 +5,7 @@ processes. `tests/conftest.py` loads it, so every test folder shares these fixtu
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -23,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
+import psutil
 import pytest
 import requests
 from paho.mqtt.enums import CallbackAPIVersion
 from playwright.sync_api import Browser, sync_playwright
 
-from printers import virtual_octoprint
+from printers.simulated import virtual_octoprint
 from tests.ports import free_port
 
 REPO = Path(__file__).resolve().parents[1]
@@ -46,6 +48,54 @@ def wait_for(condition: Callable[[], Any], timeout: float, what: str, step: floa
             return result
         time.sleep(step)
     raise AssertionError(f"timed out after {timeout} s waiting for {what}")
+
+
+def descendants_cpu_seconds(pid: int | None = None) -> float:
+    """CPU time used so far by the processes `pid` (this process by default) started and
+    that still run: PrusaSlicer slicing a plate shows here, though it logs nothing."""
+    total = 0.0
+    with contextlib.suppress(psutil.Error):
+        for child in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                times = child.cpu_times()
+                total += times.user + times.system
+    return round(total, 1)
+
+
+def wait_while_progressing(
+    condition: Callable[[], Any],
+    progress: Callable[[], object],
+    what: str,
+    *,
+    stalled_after: float,
+    limit: float,
+    step: float = 0.1,
+) -> Any:
+    """Wait for `condition` for as long as the system under test keeps moving.
+
+    On a loaded machine every step of a production line (a process starting, PrusaSlicer
+    slicing a plate, a print) takes longer, but something still changes; a line that hangs
+    changes nothing. So this fails when `progress()` (any comparable snapshot of what the
+    line has done) stays the same for `stalled_after` seconds, and in any case after
+    `limit` seconds, which bounds the wait."""
+    started = last_change = time.monotonic()
+    seen = progress()
+    while True:
+        result = condition()
+        if result:
+            return result
+        now = time.monotonic()
+        if now - started > limit:
+            raise AssertionError(f"timed out after {limit} s waiting for {what}")
+        snapshot = progress()
+        if snapshot != seen:
+            seen, last_change = snapshot, now
+        elif now - last_change > stalled_after:
+            raise AssertionError(
+                f"nothing moved for {stalled_after} s (after {now - started:.0f} s) "
+                f"while waiting for {what}"
+            )
+        time.sleep(step)
 
 
 def port_open(port: int) -> bool:

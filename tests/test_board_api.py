@@ -3,15 +3,19 @@ on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from orchestrator.api.schemas import StockBalance
+from orchestrator.database.tables import JobAttempt, PrinterStatus
+from orchestrator.domain.vocabulary import Item, Stage
 from orchestrator.parts.slicing import SlicingProblem
-from orchestrator.tables import JobAttempt, PrinterStatus
+from orchestrator.services import board
 from tests.conftest import Network, bearer
 from tests.test_parts_api import API, record_failure, register_printer
 from tests.test_production_flow import donate, get, order, post, printed, printer_for
@@ -87,7 +91,13 @@ def test_the_summary_adds_up_the_networks_history(
     summary = get(client, network.coordinator, "/board").json()
 
     products = {line["item"]: line for line in summary["products"]}
-    assert products["visor"] == {"item": "visor", "ordered": 10, "delivered": 2, "outstanding": 8}
+    assert products["visor"] == {
+        "item": "visor",
+        "ordered": 10,
+        "packed": 0,
+        "delivered": 2,
+        "remaining": 8,
+    }
     assert products["amicroche"]["ordered"] == 5
     assert summary["printers"] == {
         "total": 4,
@@ -107,26 +117,101 @@ def test_the_summary_adds_up_the_networks_history(
     stock = {(b["item"], b["stage"]): b["quantity"] for b in summary["stock"]}
     assert stock[("headband", "qc_passed")] == 2
     assert stock[("visor", "disinfected")] == 1
-    # 3 of 4 sheets used today; 8 visors outstanding, 1 already made: 7 more sheets needed.
-    assert summary["film"] == {
-        "on_hand": 1,
-        "used_per_day": 3.0,
-        "days_left": 0.3,
-        "needed_for_open_orders": 7,
-    }
-    hour = summary["throughput"][-1]
-    assert (hour["printed"], hour["delivered"]) == (6, 2)
+    # 3 of 4 sheets (and 3 of 10 elastics) used today; 8 visors still to make, 1 already
+    # made: 7 more of each needed, which the elastic covers and the film does not.
+    assert summary["supplies"] == [
+        {
+            "item": "elastic",
+            "on_hand": 7,
+            "used_per_day": 3.0,
+            "days_left": 2.3,
+            "needed_for_open_orders": 7,
+            "missing": 0,
+        },
+        {
+            "item": "film_sheet",
+            "on_hand": 1,
+            "used_per_day": 3.0,
+            "days_left": 0.3,
+            "needed_for_open_orders": 7,
+            "missing": 6,
+        },
+    ]
+    # All of it within minutes: the chart shows the last hour in 5-minute bars.
+    bars = summary["throughput"]
+    assert summary["throughput_bar_minutes"] == 5
+    assert len(bars) in (13, 14)
+    assert (sum(b["printed"] for b in bars), sum(b["delivered"] for b in bars)) == (6, 2)
+    headband_stages = [b["stage"] for b in summary["stock"] if b["item"] == "headband"]
+    assert headband_stages == ["qc_passed", "rejected", "assembled"], "in production order"
     kinds = {(alert["kind"], alert["subject"]) for alert in summary["alerts"]}
     assert ("printer_offline_during_job", f"printer:{gone}") in kinds
     assert ("job_failed_twice", f"job:{flaky.json()['id']}") in kinds
-    assert ("film_shortfall", "film") in kinds
+    assert ("supply_short", "supply:film_sheet") in kinds
+    assert ("supply_short", "supply:elastic") not in kinds
+    # Both run out within days at today's rate.
+    assert ("supply_running_out", "supply:film_sheet") in kinds
+    assert ("supply_running_out", "supply:elastic") in kinds
+    (short,) = [a for a in summary["alerts"] if a["kind"] == "supply_short"]
+    assert short["params"] == {"item": "film_sheet", "on_hand": 1, "needed": 7, "missing": 6}
     assert stranded.status_code == 201
+
+
+NOW = datetime(2026, 11, 30, 16, 47, 12, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("first", "bar_minutes", "first_bar"),
+    [
+        # A demo a few minutes old: the last hour in 5-minute bars.
+        (NOW - timedelta(minutes=3), 5, datetime(2026, 11, 30, 15, 45, tzinfo=UTC)),
+        (NOW - timedelta(hours=3), 5, datetime(2026, 11, 30, 13, 45, tzinfo=UTC)),
+        (NOW - timedelta(hours=30), 60, datetime(2026, 11, 29, 10, tzinfo=UTC)),
+        (NOW - timedelta(days=6), 360, datetime(2026, 11, 24, 12, tzinfo=UTC)),
+        (NOW - timedelta(days=30), 1440, datetime(2026, 10, 31, tzinfo=UTC)),
+        # Nothing printed or delivered: the last day.
+        (None, 60, datetime(2026, 11, 29, 16, tzinfo=UTC)),
+    ],
+)
+def test_the_throughput_chart_starts_at_its_first_data_in_bars_that_fit(
+    first: datetime | None, bar_minutes: int, first_bar: datetime
+) -> None:
+    start, width = board.throughput_window(first, NOW)
+
+    assert (start, width) == (first_bar, timedelta(minutes=bar_minutes))
+    assert (NOW - start) // width < board.MAX_BARS
+
+
+def test_stock_is_listed_in_production_order() -> None:
+    balances = [
+        StockBalance(item=Item(item), stage=Stage(stage), quantity=1)
+        for item, stage in [
+            ("visor", "delivered"),
+            ("headband", "qc_passed"),
+            ("visor", "assembled"),
+            ("headband", "at_maker"),
+            ("film_sheet", "on_hand"),
+            ("headband", "collected"),
+        ]
+    ]
+
+    assert [(b.item, b.stage) for b in board.in_production_order(balances)] == [
+        ("headband", "at_maker"),
+        ("headband", "collected"),
+        ("headband", "qc_passed"),
+        ("film_sheet", "on_hand"),
+        ("visor", "assembled"),
+        ("visor", "delivered"),
+    ]
 
 
 def test_late_alerts_are_the_orders_flagged_late(
     client: TestClient, engine: Engine, network: Network
 ) -> None:
-    """30 headbands of about 80 minutes each on one printer cannot be ready tomorrow."""
+    """30 headbands of about 80 minutes each on one printer cannot be ready tomorrow (the
+    supplies are there: an order they hold back has no date at all)."""
+    donate(client, network, "film_sheet", 31)
+    donate(client, network, "elastic", 31)
     rushed = order(client, network.centre, "visor", 30, days=1)
     order(client, network.other_centre, "visor", 1, days=60)
     for _ in range(30):
@@ -172,6 +257,10 @@ def test_the_printer_grid_pages_and_filters(
     assert [row["printer_id"] for row in printing.json()["rows"]] == [ids[1]]
     offline = get(client, network.coordinator, "/board/printers", params={"state": "offline"})
     assert offline.json()["total"] == 4
+    # A printer its maker paused says so.
+    assert post(client, network.maker, "/pauses", {"printer_id": ids[3]}).status_code == 201
+    rows = get(client, network.coordinator, "/board/printers").json()["rows"]
+    assert [row["printer_id"] for row in rows if row["paused"]] == [ids[3]]
 
 
 def test_the_queue_lists_jobs_in_dispatch_order(client: TestClient, network: Network) -> None:
@@ -186,6 +275,12 @@ def test_the_queue_lists_jobs_in_dispatch_order(client: TestClient, network: Net
         )
     queue = get(client, network.coordinator, "/jobs", params={"status": "queued", "limit": 1})
     assert [job["order_id"] for job in queue.json()] == [urgent]
+    # The board's queue tab: the head of the same queue, and how many are queued.
+    head = get(client, network.coordinator, "/board/queue", params={"limit": 1}).json()
+    assert head["total"] == 2
+    assert [job["order_id"] for job in head["jobs"]] == [urgent]
+    assert head["jobs"][0]["part_key"] == "headband"
+    assert get(client, network.maker, "/board/queue").status_code == 403
 
 
 def test_printers_that_cannot_be_given_work_and_parts_none_can_slice_are_alerts(

@@ -19,8 +19,8 @@ from dashboard.account import PAGES
 from orchestrator.api.app import API_PREFIX, create_app
 from orchestrator.core.config import Settings, SettingsError, load_settings
 from orchestrator.link.broker_files import ACL_FILE, PASSWORD_FILE
-from printers.agent_config import AgentSettings
-from printers.payloads import MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES
+from printers.agent.config import AgentSettings
+from printers.protocol.payloads import MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES
 
 ROOT = Path(__file__).resolve().parents[1]
 COMPOSE = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
@@ -31,6 +31,7 @@ LONG_RUNNING = set(SERVICES) - ONE_SHOT
 IMAGE_VARIABLES = {
     "postgres": {"POSTGRES_USER", "POSTGRES_PASSWORD", "POSTGRES_DB"},
     "api": {"FORWARDED_ALLOW_IPS"},  # uvicorn: whose X-Forwarded-For it believes
+    "board": {"FORWARDED_ALLOW_IPS"},  # Streamlit's uvicorn, the same
 }
 INTERPOLATION = re.compile(r"\$\{([A-Z0-9_]+)(?::?[-?]([^}]*))?\}")
 CADDYFILE = (ROOT / "deploy" / "caddy" / "Caddyfile").read_text()
@@ -103,6 +104,7 @@ def test_the_issue_s_services_are_all_there() -> None:
         "mosquitto",
         "api",
         "orchestrator",
+        "notify",
         "board",
         "caddy",
         "octoprint",

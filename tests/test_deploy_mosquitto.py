@@ -27,15 +27,15 @@ from sqlmodel import Session
 
 from orchestrator.core.config import Settings, load_settings
 from orchestrator.link.broker_files import ACL_FILE, PASSWORD_FILE, write_broker_files
-from printers.broker_auth import (
+from printers.protocol.broker_auth import (
     mosquitto_password_hash,
     printer_broker_password,
     printer_username,
     render_acl_file,
     render_password_file,
 )
-from printers.payloads import MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES
-from printers.topics import events_topic
+from printers.protocol.payloads import MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES
+from printers.protocol.topics import events_topic
 from tests.conftest import makers_printer
 from tests.ports import free_port
 from tests.realparts import MOSQUITTO, REPO, MqttRecorder, port_open, wait_for

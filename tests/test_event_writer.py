@@ -16,7 +16,7 @@ from sqlalchemy.exc import DBAPIError, IntegrityError
 from orchestrator.link import event_writer
 from orchestrator.link.connection import Counters
 from orchestrator.link.event_writer import EventWriter
-from printers.payloads import EventKind, EventPayload
+from printers.protocol.payloads import EventKind, EventPayload
 
 
 class BrokenConnection(Exception):

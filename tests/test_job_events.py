@@ -1,5 +1,6 @@
-"""Printer events applied to jobs, straight through the service layer: duplicated and
-reordered events, as at-least-once delivery and several replicas produce them."""
+"""Printer events applied to jobs through the path the bridge's writer takes
+(`printer_link.store_events`): duplicated and reordered events, as at-least-once delivery
+and several replicas produce them."""
 
 from __future__ import annotations
 
@@ -12,22 +13,17 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
-from orchestrator.dispatch import (
+from orchestrator.database.tables import Job, Movement, Part, PrinterStatus
+from orchestrator.domain.vocabulary import JobStatus
+from orchestrator.link.status_cache import StatusCache
+from orchestrator.services import printer_link
+from orchestrator.services.dispatch import (
     assign,
     lose_jobs_of_offline_printers,
     lose_prints_forgotten,
     unacknowledged,
 )
-from orchestrator.link.live import LiveBoard
-from orchestrator.services import printer_link
-from orchestrator.tables import (
-    Job,
-    JobStatus,
-    Movement,
-    Part,
-    PrinterStatus,
-)
-from printers.payloads import EventKind, EventPayload, PrinterState, StatusPayload
+from printers.protocol.payloads import EventKind, EventPayload, PrinterState, StatusPayload
 from tests.conftest import makers_printer
 
 ids = itertools.count(1)
@@ -50,12 +46,13 @@ def job_on_printer(engine: Engine) -> tuple[int, int]:
         return printer.id, job.id or 0
 
 
-def deliver(engine: Engine, printer_id: int, payload: EventPayload) -> None:
+def deliver(engine: Engine, printer_id: int, payload: EventPayload) -> int | None:
+    """Store one event as the bridge's writer does (`store_events`, one transaction): None
+    for a duplicate, else the id of the job it changed, or 0."""
     with Session(engine) as session:
-        recorded = printer_link.record_event(session, printer_id, payload)
-        if recorded is not None:
-            printer_link.apply_event(session, printer_id, recorded, max_attempts=3)
+        (outcome,) = printer_link.store_events(session, [(printer_id, payload)], max_attempts=3)
         session.commit()
+    return outcome
 
 
 def state(engine: Engine, job_id: int) -> tuple[str, int]:
@@ -93,16 +90,22 @@ def test_duplicates_with_the_same_or_a_new_id_change_nothing(
 ) -> None:
     printer_id, job_id = job_on_printer
     done = event(EventKind.PRINT_DONE, job_id, "done-1")
-    for payload in (done, done, event(EventKind.PRINT_DONE, job_id)):
+    outcomes = [
         deliver(engine, printer_id, payload)
+        for payload in (done, done, event(EventKind.PRINT_DONE, job_id))
+    ]
+    assert outcomes == [job_id, None, 0]  # changed the job; not stored again; stored, no change
     assert state(engine, job_id) == (JobStatus.AWAITING_CLEAR, 2)
 
 
 def test_an_event_from_another_printer_is_ignored(
     engine: Engine, job_on_printer: tuple[int, int]
 ) -> None:
-    printer_id, job_id = job_on_printer
-    deliver(engine, printer_id + 1000, event(EventKind.PRINT_DONE, job_id))
+    _printer_id, job_id = job_on_printer
+    with Session(engine) as session:
+        other = makers_printer(session, "Dominique", "MK3", (250, 210, 210))
+        session.commit()
+    assert deliver(engine, other.id, event(EventKind.PRINT_DONE, job_id)) == 0  # stored only
     assert state(engine, job_id) == (JobStatus.SENT, 0)
 
 
@@ -150,6 +153,7 @@ def test_a_job_assigned_a_moment_ago_is_left_to_its_dispatcher(
         job = session.get(Job, job_id)
         assert job is not None
         job.status, job.assigned_at, job.sent_at = JobStatus.ASSIGNED, now, None
+        job.gcode_sha256 = "0" * 64  # the dispatcher's jobs get their G-code as assigned
         session.add(job)
         session.add(PrinterStatus(printer_id=printer_id, state="idle", last_seen_at=now))
         session.commit()
@@ -191,15 +195,15 @@ def test_a_printer_back_idle_without_its_print_loses_its_job_once_idle_long_enou
     deliver(engine, printer_id, event(EventKind.PRINT_STARTED, job_id))
     start = datetime.now(UTC)
     margin = timedelta(seconds=settings.lost_print_seconds)
-    board = LiveBoard()
+    statuses = StatusCache()
 
     def report(state: PrinterState, seq: int, at: datetime, job: str | None = None) -> None:
         status = StatusPayload(state=state, job_id=job, seq=seq, ts=at.timestamp())
-        board.apply(printer_id, status, at)
+        statuses.apply(printer_id, status, at)
 
     def lost_at(moment: datetime) -> list[int]:
         with Session(engine) as session:
-            lost_jobs = lose_prints_forgotten(session, settings, board.snapshot(), moment)
+            lost_jobs = lose_prints_forgotten(session, settings, statuses.snapshot(), moment)
             session.commit()
             return [j.id or 0 for j in lost_jobs]
 

@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestrator.errors import InsufficientStock
-from orchestrator.ledger import (
+from orchestrator.domain.errors import InsufficientStock
+from orchestrator.domain.ledger import (
     Lot,
     Need,
     available,
@@ -15,7 +15,7 @@ from orchestrator.ledger import (
     check_available,
     take_oldest_first,
 )
-from orchestrator.tables import Item, Stage
+from orchestrator.domain.vocabulary import Item, Stage
 
 
 def test_oldest_lots_are_taken_first() -> None:

@@ -9,7 +9,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -19,12 +19,13 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
+from orchestrator.database.tables import Job, Movement, PrinterEvent
+from orchestrator.domain.vocabulary import JobStatus
 from orchestrator.link.broker_files import write_broker_files
-from orchestrator.process import Orchestrator
-from orchestrator.tables import Job, JobStatus, Movement, PrinterEvent
-from printers.broker_auth import printer_broker_password
-from printers.simulator import SimulationSettings, run_simulation
-from printers.topics import events_topic, status_topic
+from orchestrator.production_line import ProductionLine
+from printers.protocol.broker_auth import printer_broker_password
+from printers.protocol.topics import events_topic, status_topic
+from printers.simulated.simulator import SimulationSettings, run_simulation
 from tests.conftest import Network, bearer
 from tests.realparts import Mosquitto, MqttRecorder, wait_for
 
@@ -42,14 +43,6 @@ def settings(settings: Settings, mosquitto: Mosquitto) -> Settings:
             "hub_delay_hours": 0,
         }
     )
-
-
-@pytest.fixture
-def orchestrator(engine: Engine, settings: Settings, live_server: str) -> Iterator[Orchestrator]:
-    running = Orchestrator(settings=settings, engine=engine, name="test", sweep_seconds=0.5)
-    running.start()
-    yield running
-    running.stop()
 
 
 def register_printers(url: str, token: str, count: int) -> dict[str, str]:
@@ -78,7 +71,7 @@ def test_bridge_keeps_state_records_events_once_and_survives_garbage(
     live_server: str,
     network: Network,
     engine: Engine,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     mosquitto: Mosquitto,
     recorders: Callable[..., MqttRecorder],
 ) -> None:
@@ -186,7 +179,7 @@ def test_an_order_of_twenty_visors_is_printed_once(
     live_server: str,
     network: Network,
     engine: Engine,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     mosquitto: Mosquitto,
     recorders: Callable[..., MqttRecorder],
 ) -> None:

@@ -9,7 +9,7 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from orchestrator.db import alembic_config, make_engine, migrate
+from orchestrator.database.engine import alembic_config, make_engine, migrate
 from tests.conftest import throwaway_postgres
 
 

@@ -11,7 +11,7 @@ from sqlmodel import Session, select
 from orchestrator.core.config import Settings
 from orchestrator.core.sealing import open_sealed
 from orchestrator.core.security import hash_token
-from orchestrator.tables import Account, Printer
+from orchestrator.database.tables import Account, Printer
 from tests.conftest import Network, bearer
 
 API = "/api/v1"

@@ -22,13 +22,13 @@ from sqlalchemy import Engine, func, update
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings, load_settings
+from orchestrator.database.tables import Job, Part, Printer, id_of
+from orchestrator.domain.scheduler import Profile
 from orchestrator.parts.catalogue import load_catalogue
 from orchestrator.parts.extrusion import Outline, extrude
 from orchestrator.parts.generate import binary_stl_bytes
 from orchestrator.parts.slicing import SlicingProblem
-from orchestrator.scheduler import Profile
 from orchestrator.services import catalogue, parts
-from orchestrator.tables import Job, Part, Printer, id_of
 from tests.conftest import Network, bearer
 
 API = "/api/v1"
@@ -424,26 +424,21 @@ def mk3(client: TestClient, network: Network, engine: Engine) -> Printer:
         return printer
 
 
-def test_slice_job_for_the_headband_on_an_mk3(
+def test_slice_the_headband_for_an_mk3(
     client: TestClient, network: Network, engine: Engine, settings: Settings, mk3: Printer
 ) -> None:
     with Session(engine) as session:
         headband = catalogue.part_by_key(session=session, key="headband")
-        job = Job(part_id=id_of(headband), copies=1)  # unsaved, as the scheduler makes them
-
-        first = parts.slice_job(session=session, settings=settings, job=job, printer=mk3)
-        started = time.perf_counter()
-        second = parts.slice_job(session=session, settings=settings, job=job, printer=mk3)
-        cached_in = time.perf_counter() - started
-        estimate = parts.estimate_seconds(
-            session=session, settings=settings, part=headband, printer=mk3, copies=1
-        )
+    profile = parts.profile_for(mk3)
+    first = parts.slice_part(settings=settings, part=headband, profile=profile, copies=1)
+    started = time.perf_counter()
+    second = parts.slice_part(settings=settings, part=headband, profile=profile, copies=1)
+    cached_in = time.perf_counter() - started
 
     assert 45 * 60 <= first.seconds <= 2.5 * 3600
     assert 15 <= first.grams <= 28
     assert second.from_cache and second.sha256 == first.sha256
     assert cached_in < 0.5
-    assert estimate == first.seconds
     plates = client.get(f"{API}/parts/headband/plates", headers=bearer(network.maker)).json()
     assert plates == [
         {
@@ -562,8 +557,10 @@ def test_only_the_assigned_printer_downloads_its_gcode(
         row = session.get(Job, job["id"])
         printer = session.get(Printer, mine["id"])
         assert row is not None and printer is not None
-        row.gcode_sha256 = parts.slice_job(
-            session=session, settings=settings, job=row, printer=printer
+        part = session.get(Part, row.part_id)
+        assert part is not None
+        row.gcode_sha256 = parts.slice_part(
+            settings=settings, part=part, profile=parts.profile_for(printer), copies=row.copies
         ).sha256
         session.add(row)
         session.commit()

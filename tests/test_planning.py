@@ -7,28 +7,32 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from orchestrator.eta import NoEta, QueueEntry, forecast, play_queue
-from orchestrator.lifecycle import lost, transition
-from orchestrator.planner import (
+from orchestrator.domain.eta import NoEta, QueueEntry, forecast, play_queue
+from orchestrator.domain.lifecycle import lost, transition
+from orchestrator.domain.planner import (
     JobInFlight,
     OrderDemand,
     PlannablePart,
     PlanningState,
+    Shortage,
     plan,
+    supply_needs,
 )
-from orchestrator.scheduler import (
+from orchestrator.domain.scheduler import (
     FreePrinter,
     Profile,
     QueuedJob,
     assign_jobs,
+    fill_windows,
     learned_speed_factor,
     window_left_s,
 )
-from orchestrator.tables import Item, JobStatus, Stage, Urgency
-from printers.payloads import EventKind
+from orchestrator.domain.vocabulary import Item, JobStatus, Stage, Urgency
+from printers.protocol.payloads import EventKind
 
 NOW = datetime(2020, 4, 2, 9, 0, tzinfo=UTC)
 VISOR_BOM = ((Item.HEADBAND, 1), (Item.FILM_SHEET, 1), (Item.ELASTIC, 1))
+REINFORCED_BOM = (*VISOR_BOM, (Item.REINFORCEMENT, 1))
 PARTS = {
     Item.HEADBAND: PlannablePart("headband", Item.HEADBAND, 1),
     Item.REINFORCEMENT: PlannablePart("reinforcement", Item.REINFORCEMENT, 2),
@@ -49,6 +53,14 @@ def order(
     )
 
 
+def supplies(film: int, elastic: int | None = None) -> dict[tuple[Item, Stage], int]:
+    """Film and elastic on hand (as much elastic as film unless told)."""
+    return {
+        (Item.FILM_SHEET, Stage.ON_HAND): film,
+        (Item.ELASTIC, Stage.ON_HAND): film if elastic is None else elastic,
+    }
+
+
 def state(orders, stock=None, jobs=(), allowance: int = 0) -> PlanningState:
     return PlanningState(orders, stock or {}, PARTS, list(jobs), allowance)
 
@@ -58,7 +70,7 @@ def state(orders, stock=None, jobs=(), allowance: int = 0) -> PlanningState:
 
 def test_demand_is_orders_minus_stock_minus_in_flight() -> None:
     stock = {
-        (Item.FILM_SHEET, Stage.ON_HAND): 100,
+        **supplies(100),
         (Item.HEADBAND, Stage.COLLECTED): 3,
         (Item.HEADBAND, Stage.AT_MAKER): 2,
         (Item.VISOR, Stage.ASSEMBLED): 4,
@@ -71,10 +83,58 @@ def test_demand_is_orders_minus_stock_minus_in_flight() -> None:
 
 
 def test_headbands_are_capped_by_film_plus_allowance() -> None:
-    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 12, (Item.HEADBAND, Stage.QC_PASSED): 5}
-    assert sum(j.copies for j in plan(state([order(1, 50)], stock)).new_jobs) == 7
-    with_allowance = plan(state([order(1, 50)], stock, allowance=10)).new_jobs
-    assert sum(j.copies for j in with_allowance) == 17
+    stock = {**supplies(12, elastic=100), (Item.HEADBAND, Stage.QC_PASSED): 5}
+    planned = plan(state([order(1, 50)], stock))
+    assert sum(j.copies for j in planned.new_jobs) == 7
+    assert planned.held_back == {1: (Shortage(Item.FILM_SHEET, 38),)}
+    with_allowance = plan(state([order(1, 50)], stock, allowance=10))
+    assert sum(j.copies for j in with_allowance.new_jobs) == 17
+    # The allowance prints ahead; the order still lacks the same film.
+    assert with_allowance.held_back == planned.held_back
+
+
+def test_every_supply_of_the_bill_caps_what_is_printed() -> None:
+    """Film for 50, elastic for 8: 8 visors can be assembled, so 8 headbands and 8
+    reinforcements are printed, and the order says it lacks 42 elastics."""
+    planned = plan(state([order(1, 50, bom=REINFORCED_BOM)], supplies(50, elastic=8)))
+    printed = {part: 0 for part in ("headband", "reinforcement")}
+    for job in planned.new_jobs:
+        printed[job.part_key] += job.copies
+    assert printed == {"headband": 8, "reinforcement": 8}
+    assert planned.held_back == {1: (Shortage(Item.ELASTIC, 42),)}
+
+
+def test_supplies_go_to_the_most_pressing_order_and_each_says_what_it_lacks() -> None:
+    """Elastic for 5: the order due first takes it; the second lacks all of its own. An
+    order that cannot use the film leaves it to the next one."""
+    soon = order(1, 4, days=2)
+    later = order(2, 6, days=9)
+    planned = plan(state([later, soon], supplies(20, elastic=5)))
+    assert planned.held_back == {2: (Shortage(Item.ELASTIC, 5),)}
+    by_order = {1: 0, 2: 0}
+    for job in planned.new_jobs:
+        by_order[job.order_id] += job.copies
+    assert by_order == {1: 4, 2: 1}
+    no_elastic = plan(state([soon, later], supplies(20, elastic=0)))
+    assert no_elastic.new_jobs == []
+    assert no_elastic.held_back == {
+        1: (Shortage(Item.ELASTIC, 4),),
+        2: (Shortage(Item.ELASTIC, 6),),
+    }
+    assert supply_needs([soon, later], supplies(20, elastic=0)) == {
+        Item.FILM_SHEET: 10,
+        Item.ELASTIC: 10,
+    }
+
+
+def test_queued_jobs_no_supply_can_assemble_are_withdrawn() -> None:
+    """The elastic ran out: the headbands queued for the order would only pile up."""
+    queued = [JobInFlight(i, Item.HEADBAND, 1, JobStatus.QUEUED, 1, NOW) for i in range(1, 4)]
+    printing = JobInFlight(9, Item.HEADBAND, 1, JobStatus.PRINTING, 1, NOW)
+    stock = {**supplies(10, elastic=1), (Item.HEADBAND, Stage.QC_PASSED): 1}
+    planned = plan(state([order(1, 10)], stock, [*queued, printing]))
+    assert sorted(planned.withdraw) == [1, 2, 3]
+    assert planned.new_jobs == []
 
 
 def test_hooks_are_not_capped_by_film_and_fill_plates() -> None:
@@ -84,7 +144,7 @@ def test_hooks_are_not_capped_by_film_and_fill_plates() -> None:
 
 
 def test_earlier_and_more_urgent_orders_come_first() -> None:
-    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 3}
+    stock = supplies(3)
     late_urgent = order(1, 2, days=9, urgency=Urgency.CRITICAL)
     soon = order(2, 2, days=2)
     same_day_critical = order(3, 2, days=2, urgency=Urgency.CRITICAL)
@@ -100,7 +160,7 @@ def test_a_cancelled_order_withdraws_surplus_queued_jobs() -> None:
         for i in range(1, 6)
     ]
     printing = JobInFlight(9, Item.HEADBAND, 1, JobStatus.PRINTING, 1, NOW)
-    stock = {(Item.FILM_SHEET, Stage.ON_HAND): 100}
+    stock = supplies(100)
     planned = plan(state([order(2, 2)], stock, [*queued, printing]))
     # 6 headbands in flight for 2 needed: withdraw 4 queued, newest first; keep the printing one.
     assert planned.withdraw == [5, 4, 3, 2]
@@ -162,6 +222,36 @@ def test_work_is_spread_across_makers() -> None:
     assert {a.maker_id for a in assigned} == {1, 2}
     busy = assign_jobs([job(1)], printers, fits_mk3_only, maker_load={1: 0, 2: 5})
     assert busy[0].maker_id == 1
+
+
+def test_a_window_too_short_for_the_plate_gets_a_smaller_one() -> None:
+    # Two hours and a half left: a plate of two (2 h) ends in time, one of four (4 h) not.
+    evening = FreePrinter(1, 1, MK3, window_left_s=9_000)
+    assert assign_jobs([job(1, copies=4)], [evening], fits_mk3_only) == []
+    (smaller,) = fill_windows([job(1, copies=4)], [evening], fits_mk3_only)
+    assert (smaller.job_id, smaller.copies, smaller.estimated_seconds) == (1, 2, 7_200)
+    # A slower printer fits one copy only; shorter than one copy, nothing.
+    slow = FreePrinter(1, 1, MK3, speed_factor=1.5, window_left_s=9_000)
+    assert fill_windows([job(1, copies=4)], [slow], fits_mk3_only)[0].copies == 1
+    assert (
+        fill_windows([job(1, copies=4)], [FreePrinter(1, 1, MK3, window_left_s=600)], fits_mk3_only)
+        == []
+    )
+
+
+def test_filling_windows_keeps_queue_order_and_each_job_to_one_printer() -> None:
+    evenings = [FreePrinter(i, i, MK3, window_left_s=9_000) for i in (1, 2)]
+    urgent, later = job(1, copies=4, priority=0), job(2, copies=3, priority=5)
+    given = fill_windows([later, urgent], evenings, fits_mk3_only)
+    assert [(a.printer_id, a.job_id, a.copies) for a in given] == [(1, 1, 2), (2, 2, 2)]
+    # Printers open all day, or the job's material not loaded, or a failed printer: none.
+    assert fill_windows([urgent], [FreePrinter(1, 1, MK3)], fits_mk3_only) == []
+    assert (
+        fill_windows([urgent], [FreePrinter(1, 1, PLA_MK3, window_left_s=9_000)], fits_mk3_only)
+        == []
+    )
+    avoided = job(1, copies=4, avoid=frozenset({1}))
+    assert fill_windows([avoided], evenings[:1], fits_mk3_only) == []
 
 
 def test_a_failed_job_avoids_its_printer() -> None:
@@ -250,7 +340,17 @@ def test_forecast_flags_late_orders_and_explains_missing_ones() -> None:
     )
     assert result[1].eta == NOW + timedelta(hours=34)
     assert result[1].late
-    assert result[2].eta is None and result[2].reason == NoEta.AWAITING_SUPPLIES
+    assert result[2].eta is None and result[2].reason == NoEta.AWAITING_PARTS
+    held = forecast(
+        orders=[(1, date(2020, 4, 9), True)],
+        entries=entries,
+        printers_online=1,
+        now=NOW,
+        hub_delay=timedelta(hours=24),
+        held_back={1: (Shortage(Item.ELASTIC, 3),)},
+    )
+    assert held[1].eta is None and held[1].reason == NoEta.AWAITING_SUPPLIES
+    assert held[1].held_back == (Shortage(Item.ELASTIC, 3),)
     offline = forecast(
         orders=[(1, date(2020, 4, 2), True)],
         entries=entries,

@@ -22,12 +22,13 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
+from orchestrator.database.tables import Job, JobAttempt, Movement, Part, PrinterEvent
+from orchestrator.domain.vocabulary import JobStatus
 from orchestrator.link.broker_files import write_broker_files
-from orchestrator.process import Orchestrator
+from orchestrator.production_line import ProductionLine
 from orchestrator.services.parts import gcode_path
-from orchestrator.tables import Job, JobAttempt, JobStatus, Movement, Part, PrinterEvent
-from printers.octoprint import OctoPrintAdapter, OctoPrintWrongState
-from printers.topics import (
+from printers.octoprint.rest import OctoPrintAdapter, OctoPrintWrongState
+from printers.protocol.topics import (
     plugin_event_topic,
     plugin_progress_topic,
     plugin_subscriptions,
@@ -64,22 +65,6 @@ def settings(settings: Settings, mosquitto: Mosquitto, request: pytest.FixtureRe
 
 
 @pytest.fixture
-def orchestrator(engine: Engine, settings: Settings, live_server: str) -> Iterator[Orchestrator]:
-    running = Orchestrator(settings=settings, engine=engine, name="test", sweep_seconds=0.5)
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def maker_api(live_server: str, network: Network) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{live_server}{API}", headers=bearer(network.maker), timeout=30
-    ) as http:
-        yield http
-
-
-@pytest.fixture
 def coordinator_api(live_server: str, network: Network) -> Iterator[httpx.Client]:
     with httpx.Client(
         base_url=f"{live_server}{API}", headers=bearer(network.coordinator), timeout=30
@@ -102,7 +87,7 @@ def register(http: httpx.Client, base: str | None, **fields: Any) -> tuple[int, 
     return created["id"], created["token"]
 
 
-def subscribed(orchestrator: Orchestrator, printer_id: int) -> None:
+def subscribed(orchestrator: ProductionLine, printer_id: int) -> None:
     plugins = orchestrator.bridge.plugin_printers
     wait_for(lambda: printer_id in plugins.routes, 10, f"printer {printer_id} to be subscribed")
 
@@ -197,7 +182,7 @@ def malformed(http: httpx.Client) -> int:
 def test_a_plugin_printer_prints_finishes_and_goes_offline_through_its_own_topics(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     mosquitto: Mosquitto,
     maker_api: httpx.Client,
     coordinator_api: httpx.Client,
@@ -271,7 +256,7 @@ def test_a_plugin_printer_prints_finishes_and_goes_offline_through_its_own_topic
 
 def test_plugin_printers_are_followed_as_they_come_and_go(
     engine: Engine,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     mosquitto: Mosquitto,
     maker_api: httpx.Client,
     octoprint_mqtt_plugins: Callable[..., OctoPrintMqttPlugin],
@@ -439,7 +424,7 @@ def prints_file(octoprint: OctoPrintServer, name: str) -> bool:
 def test_a_job_is_started_over_rest_and_a_refused_start_requeues_it(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     maker_api: httpx.Client,
     coordinator_api: httpx.Client,
     octoprint_api: OctoPrintServer,
@@ -510,7 +495,7 @@ def test_a_job_is_started_over_rest_and_a_refused_start_requeues_it(
 def test_a_job_started_before_the_plugin_is_set_up_is_printed_once_and_followed_to_its_end(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     maker_api: httpx.Client,
     coordinator_api: httpx.Client,
     octoprint_api: OctoPrintServer,
@@ -550,7 +535,7 @@ def test_a_job_started_before_the_plugin_is_set_up_is_printed_once_and_followed_
 def test_a_start_is_not_sent_to_a_bed_that_holds_the_jobs_finished_print(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     maker_api: httpx.Client,
     coordinator_api: httpx.Client,
     octoprint_api: OctoPrintServer,
@@ -597,7 +582,7 @@ def slow_ending_gcode() -> bytes:
 def test_a_start_in_octoprints_finishing_window_waits_for_it_and_is_no_failure(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     mosquitto: Mosquitto,
     maker_api: httpx.Client,
     coordinator_api: httpx.Client,

@@ -8,7 +8,10 @@ import io
 from datetime import date, timedelta
 
 from fastapi.testclient import TestClient
+from sqlalchemy import Engine
+from sqlmodel import Session
 
+from orchestrator.services.planning import planning_state
 from tests.conftest import Network, bearer
 
 API = "/api/v1"
@@ -153,7 +156,7 @@ def test_visors_go_from_printer_to_carer_and_trace_back(
     assert delivery.status_code == 201, delivery.text
 
     seen = get(client, net.centre, f"/orders/{order_id}").json()
-    assert (seen["status"], seen["delivered"], seen["outstanding"]) == ("delivered", 8, 0)
+    assert (seen["status"], seen["delivered"], seen["remaining"]) == ("delivered", 8, 0)
     receipt = post(client, net.centre, f"/deliveries/{delivery.json()['id']}/receipt")
     assert receipt.status_code == 200
     assert get(client, net.centre, f"/orders/{order_id}").json()["status"] == "received"
@@ -248,22 +251,28 @@ def test_collection_beyond_a_makers_stock_is_refused(client: TestClient, network
     assert f"maker {network.other_maker_id}" in refused.json()["detail"]
 
 
-def test_cancelling_an_order_returns_its_packed_goods(client: TestClient, network: Network) -> None:
+def disinfected_hooks(client: TestClient, network: Network, quantity: int) -> None:
+    """AMICROCHE hooks printed, collected, checked, assembled and disinfected."""
     printer = printer_for(client, network.maker)
-    printed(client, network, printer, "amicroche", 4)
+    printed(client, network, printer, "amicroche", quantity)
     post(
         client,
         network.coordinator,
         "/collections",
-        {"maker_id": network.maker_id, "item": "amicroche", "quantity": 4},
+        {"maker_id": network.maker_id, "item": "amicroche", "quantity": quantity},
     )
-    post(client, network.coordinator, "/qc", {"item": "amicroche", "passed": 4})
+    post(client, network.coordinator, "/qc", {"item": "amicroche", "passed": quantity})
     batch = post(
-        client, network.coordinator, "/batches", {"product_key": "amicroche", "quantity": 4}
+        client, network.coordinator, "/batches", {"product_key": "amicroche", "quantity": quantity}
+    ).json()
+    disinfected = post(
+        client, network.coordinator, f"/batches/{batch['id']}/disinfection", {"method": "uv"}
     )
-    post(
-        client, network.coordinator, f"/batches/{batch.json()['id']}/disinfection", {"method": "uv"}
-    )
+    assert disinfected.status_code == 200, disinfected.text
+
+
+def test_cancelling_an_order_returns_its_packed_goods(client: TestClient, network: Network) -> None:
+    disinfected_hooks(client, network, 4)
     order_id = order(client, network.centre, "amicroche", 4)
     post(client, network.coordinator, "/packings", {"order_id": order_id, "quantity": 3})
     cancelled = post(client, network.centre, f"/orders/{order_id}/cancel")
@@ -337,3 +346,25 @@ def test_an_order_is_packed_with_the_product_it_asks_for(
     assert packed.status_code == 201, packed.text
     arriving = [m for m in packed.json()["movements"] if m["stage"] == "packed"]
     assert {m["batch_id"] for m in arriving} == {batches["visor-reinforced"]}
+
+
+def test_the_board_the_planner_and_the_order_page_agree_on_what_is_left(
+    client: TestClient, network: Network, engine: Engine
+) -> None:
+    """An order's remaining need is one formula (quantity - packed - delivered) wherever
+    it is shown or used."""
+    disinfected_hooks(client, network, 6)
+    order_id = order(client, network.centre, "amicroche", 10)
+    post(client, network.coordinator, "/packings", {"order_id": order_id, "quantity": 4})
+    delivered = post(
+        client, network.coordinator, "/deliveries", {"order_id": order_id, "quantity": 1}
+    )
+    assert delivered.status_code == 201, delivered.text
+
+    page = get(client, network.centre, f"/orders/{order_id}").json()
+    board = get(client, network.coordinator, "/board").json()
+    (line,) = [line for line in board["products"] if line["item"] == "amicroche"]
+    with Session(engine) as session:
+        (demand,) = planning_state(session, supply_allowance=0).orders
+    assert (page["packed"], page["delivered"]) == (3, 1)
+    assert page["remaining"] == line["remaining"] == demand.remaining == 10 - 3 - 1

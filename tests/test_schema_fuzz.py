@@ -27,10 +27,11 @@ from schemathesis.checks import (
 from sqlmodel import Session
 
 from orchestrator.api.app import create_app
+from orchestrator.api.schemas import AccountCreate
 from orchestrator.core.config import load_settings
-from orchestrator.db import make_engine, migrate
+from orchestrator.database.engine import make_engine, migrate
+from orchestrator.domain.vocabulary import Role
 from orchestrator.services import accounts, catalogue
-from orchestrator.tables import AccountCreate, Role
 from tests.conftest import bearer
 from tests.ports import free_port
 from tests.realparts import Mosquitto

@@ -15,7 +15,7 @@ from sqlalchemy import JSON, Engine, String, Text, select
 from sqlmodel import SQLModel
 
 from orchestrator.core.sealing import SEALED_PREFIX
-from orchestrator.tables import Printer
+from orchestrator.database.tables import Printer
 from tests.conftest import Network, bearer
 
 API = "/api/v1"

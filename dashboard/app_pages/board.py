@@ -1,10 +1,17 @@
-"""The coordinator's production board: tiles, alerts, funnel, throughput, printers,
-queue and orders, each part refreshing itself every few seconds."""
+"""The coordinator's production board: alerts, tiles, funnel and throughput, then the
+printers, the queue and the orders, each part refreshing itself every few seconds.
+
+What a browser waits for, and redraws at each refresh, is kept small: the summary is
+one request; the names of parts, products and health centres, which seldom change, are
+read together once a minute; the charts are redrawn every half-minute; and only the
+open tab's table is read, computed and sent.
+"""
 
 from __future__ import annotations
 
 import math
 from datetime import UTC, datetime
+from typing import Any
 
 import altair as alt
 import pandas as pd
@@ -12,18 +19,53 @@ import streamlit as st
 
 from dashboard import board_views as views
 from dashboard.account import signed_in_api
-from dashboard.client import Api
-from dashboard.formatting import format_count, format_time
+from dashboard.client import Api, ApiError, show_api_error
+from dashboard.formatting import format_count, format_time, timezone_label
 from dashboard.i18n import choice_key, current_language, t
 
 REFRESH_SECONDS = 5
+CHARTS_REFRESH_SECONDS = 30
+NAMES_SECONDS = 60
 GRID_PAGE_SIZE = 50
 QUEUE_SHOWN = 50
+ALL_STATES = "all"
 
 # Counts are whole: no 0.5 ticks, and no English "1,700" grouping on a French axis.
-WHOLE_NUMBERS = alt.Axis(format="d", tickMinStep=1)
+QUANTITY_AXIS = alt.Axis(format="d", tickMinStep=1, aria=False)
 
 api = signed_in_api()
+
+
+@st.cache_data(ttl=NAMES_SECONDS, show_spinner=False)
+def reference_names(api: Api, language: str) -> views.Names:
+    """The parts', products' and health centres' names, read together; a minute old at
+    most. Raises the first ApiError met (an error is not kept)."""
+    answers = api.get_many(
+        {
+            "parts": ("/parts", {}),
+            "products": ("/products", {}),
+            "centres": ("/accounts", {"role": "health_centre"}),
+        }
+    )
+    for answer in answers.values():
+        if isinstance(answer, ApiError):
+            raise answer
+    return views.Names(
+        parts=views.part_names(answers["parts"], language),
+        products=views.product_names(answers["products"], language),
+        centres={centre["id"]: centre["name"] for centre in answers["centres"]},
+    )
+
+
+def names_or_error(language: str) -> views.Names | None:
+    try:
+        return reference_names(api, language)
+    except ApiError as error:
+        show_api_error(error)
+        return None
+
+
+# --- the summary ----------------------------------------------------------------------
 
 
 def show_tiles(title: str, tiles: list[views.Kpi], per_row: int = 4) -> None:
@@ -48,97 +90,144 @@ def show_alerts(summary: dict, language: str, part_names: dict[str, str]) -> Non
             st.warning(sentence, icon="⚠️")
 
 
+def spoken_bars(chart: alt.Chart, title: str) -> alt.Chart:
+    """The chart as a screen reader meets it, in the reader's language: its title, then
+    each bar's sentence (the frame's `said`). Vega-Lite's own descriptions of the axes
+    and legends are English ("X-axis titled…") and say nothing the bars do not."""
+    return chart.encode(description="said:N").properties(description=title)
+
+
 def funnel_chart(frame: pd.DataFrame) -> alt.Chart:
     steps = list(dict.fromkeys(frame["step"]))
-    return (
+    chart = (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(ariaRoleDescription=t("chart.bar"))
         .encode(
-            y=alt.Y("step:N", sort=steps, title=None),
-            x=alt.X("quantity:Q", title=t("axis.quantity"), axis=WHOLE_NUMBERS),
-            color=alt.Color("product:N", title=None, legend=alt.Legend(orient="bottom")),
+            y=alt.Y("step:N", sort=steps, title=None, axis=alt.Axis(aria=False)),
+            x=alt.X("quantity:Q", title=t("axis.quantity"), axis=QUANTITY_AXIS),
+            color=alt.Color(
+                "product:N", title=None, legend=alt.Legend(orient="bottom", aria=False)
+            ),
             yOffset="product:N",
-            tooltip=["step", "product", "quantity"],
+            tooltip=[
+                alt.Tooltip("step:N", title=t("col.step")),
+                alt.Tooltip("product:N", title=t("col.product")),
+                alt.Tooltip("quantity:Q", title=t("axis.quantity"), format="d"),
+            ],
         )
         .properties(height=300)
     )
+    return spoken_bars(chart, t("board.funnel"))
 
 
 def throughput_chart(frame: pd.DataFrame) -> alt.Chart:
-    return (
+    """One pair of bars a time slot, labelled by its start; labels that would overlap
+    are left out, so a day of bars stays readable."""
+    bars = list(dict.fromkeys(frame["bar"]))
+    chart = (
         alt.Chart(frame)
-        .mark_bar()
+        .mark_bar(ariaRoleDescription=t("chart.bar"))
         .encode(
-            x=alt.X("hour:T", title=t("axis.hour"), axis=alt.Axis(format="%d/%m %H:%M")),
-            y=alt.Y("quantity:Q", title=t("axis.quantity"), axis=WHOLE_NUMBERS),
-            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom")),
+            x=alt.X(
+                "bar:O",
+                sort=bars,
+                title=t("board.axis.bar"),
+                axis=alt.Axis(labelAngle=0, labelOverlap=True, aria=False),
+            ),
+            y=alt.Y("quantity:Q", title=t("axis.quantity"), axis=QUANTITY_AXIS),
+            color=alt.Color("series:N", title=None, legend=alt.Legend(orient="bottom", aria=False)),
             xOffset="series:N",
-            tooltip=[alt.Tooltip("hour:T", format="%d/%m %H:%M"), "series", "quantity"],
+            tooltip=[
+                alt.Tooltip("bar:O", title=t("board.axis.bar")),
+                alt.Tooltip("series:N", title=t("col.series")),
+                alt.Tooltip("quantity:Q", title=t("axis.quantity"), format="d"),
+            ],
         )
         .properties(height=300)
     )
-
-
-def catalogue_names(api: Api, language: str) -> tuple[dict[str, str], dict[str, str]]:
-    """(part names, product names) by key, in the reader's language."""
-    parts = api.get_or_show_error("/parts") or []
-    products = api.get_or_show_error("/products") or []
-    return views.part_names(parts, language), views.product_names(products, language)
+    return spoken_bars(chart, t("board.throughput"))
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def summary_section() -> None:
+    """Alerts and tiles: what the coordinator watches, every few seconds."""
+    language = current_language()
+    names = names_or_error(language)
+    summary = api.get_or_show_error("/board")
+    if summary is None or names is None:
+        return
+    st.caption(
+        t("common.refreshed", time=format_time(summary["generated_at"]), seconds=REFRESH_SECONDS)
+    )
+    show_alerts(summary, language, names.parts)
+    show_tiles(t("board.section.products"), views.product_kpis(summary, language), per_row=3)
+    show_tiles(t("board.section.printers"), views.printer_kpis(summary, language))
+    show_tiles(t("board.section.stages"), views.stage_kpis(summary, language))
+    show_tiles(t("board.section.supplies"), views.supply_kpis(summary, language))
+
+
+@st.fragment(run_every=CHARTS_REFRESH_SECONDS)
+def charts_section() -> None:
+    """The funnel and the throughput: trends, redrawn less often than the tiles (a chart
+    costs the browser far more to draw than a figure). It runs after the tiles, so it
+    finds their summary in the client's cache rather than asking for it again."""
     language = current_language()
     summary = api.get_or_show_error("/board")
     if summary is None:
         return
-    part_names, _ = catalogue_names(api, language)
-    st.caption(
-        t("common.refreshed", time=format_time(summary["generated_at"]), seconds=REFRESH_SECONDS)
-    )
-    show_alerts(summary, language, part_names)
-    show_tiles(t("board.section.products"), views.product_kpis(summary, language), per_row=3)
-    show_tiles(t("board.section.printers"), views.printer_kpis(summary, language))
-    show_tiles(t("board.section.stages"), views.stage_kpis(summary, language))
-    show_tiles(t("board.section.film"), views.film_kpis(summary, language))
     funnel_column, throughput_column = st.columns(2)
     with funnel_column:
         st.subheader(t("board.funnel"))
         st.caption(t("board.funnel_caption"))
         st.altair_chart(funnel_chart(views.funnel_frame(summary, language)), width="stretch")
-        st.dataframe(views.funnel_table(summary, language), hide_index=True, width="stretch")
+        table = views.funnel_table(summary, language)
+        counts = {
+            name: st.column_config.TextColumn(name, alignment="right") for name in table.columns[1:]
+        }
+        st.dataframe(table, hide_index=True, width="stretch", column_config=counts)
     with throughput_column:
         st.subheader(t("board.throughput"))
-        st.caption(t("board.throughput_caption"))
+        bars = views.bar_width_words(summary["throughput_bar_minutes"], language)
+        st.caption(t("board.throughput_caption", bars=bars))
         frame = views.throughput_frame(summary, language)
         st.altair_chart(throughput_chart(frame), width="stretch")
+    st.caption(t("board.charts_refreshed", seconds=CHARTS_REFRESH_SECONDS))
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
-def printer_grid_section() -> None:
+# --- the tabs -------------------------------------------------------------------------
+
+
+def printer_grid(language: str, names: views.Names) -> None:
     """One page of the printer grid: never the whole fleet."""
-    language = current_language()
     filter_column, page_column = st.columns([3, 1])
     with filter_column:
         state = st.selectbox(
             t("grid.state_filter"),
-            options=[None, *views.PRINTER_STATES],
-            format_func=lambda s: t("grid.all_states") if s is None else t(f"printer_state.{s}"),
+            options=[ALL_STATES, *views.PRINTER_STATES],
+            format_func=lambda s: (
+                t("grid.all_states") if s == ALL_STATES else t(f"printer_state.{s}")
+            ),
+            placeholder=t("grid.choose_state"),
             key=choice_key("grid_state"),
         )
     page = int(st.session_state.get("grid_page", 1))
-    grid = api.get_or_show_error(
-        "/board/printers", state=state, limit=GRID_PAGE_SIZE, offset=(page - 1) * GRID_PAGE_SIZE
-    )
+
+    def read_page(page: int) -> Any:
+        return api.get_or_show_error(
+            "/board/printers",
+            state=None if state == ALL_STATES else state,
+            limit=GRID_PAGE_SIZE,
+            offset=(page - 1) * GRID_PAGE_SIZE,
+        )
+
+    grid = read_page(page)
     if grid is None:
         return
     pages = max(1, math.ceil(grid["total"] / GRID_PAGE_SIZE))
     if page > pages:
         page = pages
         st.session_state["grid_page"] = page
-        grid = api.get_or_show_error(
-            "/board/printers", state=state, limit=GRID_PAGE_SIZE, offset=(page - 1) * GRID_PAGE_SIZE
-        )
+        grid = read_page(page)
         if grid is None:
             return
     with page_column:
@@ -155,52 +244,46 @@ def printer_grid_section() -> None:
             total=format_count(grid["total"], language),
         )
     )
-    frame = views.with_headers(
-        views.printer_grid_frame(grid, language, datetime.now(UTC)), language
+    frame = views.printer_grid_frame(grid, language, datetime.now(UTC), names.parts)
+    column_config: dict[str, Any] = {
+        t(f"col.{name}"): st.column_config.Column(t(f"col.{name}"), width=width)
+        for name, width in views.PRINTER_GRID_WIDTHS.items()
+    }
+    column_config[t("col.progress")] = st.column_config.ProgressColumn(
+        t("col.progress"),
+        min_value=0,
+        max_value=100,
+        format="%.0f %%",
+        width=views.PRINTER_GRID_WIDTHS["progress"],
     )
     st.dataframe(
-        frame,
+        views.with_headers(frame, language),
         hide_index=True,
         width="stretch",
         key="printer_grid",
-        column_config={
-            t("col.progress"): st.column_config.ProgressColumn(
-                t("col.progress"), min_value=0, max_value=100, format="%.0f %%"
-            )
-        },
+        column_config=column_config,
     )
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
-def queue_section() -> None:
+def job_queue(language: str, names: views.Names) -> None:
     """The next jobs in the order the dispatcher takes them."""
-    language = current_language()
-    summary = api.get_or_show_error("/board")
-    jobs = api.get_or_show_error("/jobs", status="queued", limit=QUEUE_SHOWN)
-    if summary is None or jobs is None:
+    queue = api.get_or_show_error("/board/queue", limit=QUEUE_SHOWN)
+    if queue is None:
         return
-    if not jobs:
+    if not queue["jobs"]:
         st.info(t("queue.empty"))
         return
-    total = summary["jobs_by_status"].get("queued", len(jobs))
-    st.caption(
-        t(
-            "queue.count",
-            shown=format_count(len(jobs), language),
-            total=format_count(total, language),
-        )
+    total = format_count(queue["total"], language)
+    st.caption(t("queue.count", count=len(queue["jobs"]), total=total))
+    frame = views.queue_frame(queue["jobs"], language, names.parts)
+    st.dataframe(
+        views.with_headers(frame, language), hide_index=True, width="stretch", key="job_queue"
     )
-    part_names, _ = catalogue_names(api, language)
-    frame = views.with_headers(views.queue_frame(jobs, language, part_names), language)
-    st.dataframe(frame, hide_index=True, width="stretch", key="job_queue")
 
 
-@st.fragment(run_every=REFRESH_SECONDS)
-def orders_section() -> None:
-    language = current_language()
+def order_list(language: str, names: views.Names) -> None:
     show_closed = st.toggle(t("orders.show_closed"), key="orders_show_closed")
     orders = api.get_or_show_error("/orders", status=None if show_closed else "open")
-    centres = api.get_or_show_error("/accounts", role="health_centre") or []
     if orders is None:
         return
     if not orders:
@@ -209,22 +292,33 @@ def orders_section() -> None:
     late = sum(1 for order in orders if order.get("late"))
     if late:
         st.warning(t("orders.late_count", count=late), icon="⏰")
-    _, product_names = catalogue_names(api, language)
-    centre_names = {centre["id"]: centre["name"] for centre in centres}
-    frame = views.with_headers(
-        views.order_frame(orders, language, product_names, centre_names), language
+    frame = views.order_frame(orders, language, names.products, names.centres)
+    st.dataframe(
+        views.with_headers(frame, language), hide_index=True, width="stretch", key="orders"
     )
-    st.dataframe(frame, hide_index=True, width="stretch", key="orders")
+
+
+@st.fragment(run_every=REFRESH_SECONDS, parallel=True)
+def lists_section() -> None:
+    """The tabs: only the open one is read and drawn, at each refresh and on a switch.
+    On a page's first run it runs beside the summary (its reads are other ones)."""
+    language = current_language()
+    tabs = st.tabs(
+        [t("board.printers"), t("board.queue"), t("board.orders")],
+        key=choice_key("board_tab"),
+        on_change="rerun",
+    )
+    names = names_or_error(language)
+    if names is None:
+        return
+    for tab, show in zip(tabs, (printer_grid, job_queue, order_list), strict=True):
+        if tab.open:
+            with tab:
+                show(language, names)
 
 
 st.title(t("board.title"))
+st.caption(t("board.timezone", zone=timezone_label(current_language())))
 summary_section()
-printers_tab, queue_tab, orders_tab = st.tabs(
-    [t("board.printers"), t("board.queue"), t("board.orders")]
-)
-with printers_tab:
-    printer_grid_section()
-with queue_tab:
-    queue_section()
-with orders_tab:
-    orders_section()
+charts_section()
+lists_section()

@@ -5,13 +5,22 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import Any
 
+import pandas as pd
 import streamlit as st
 
 from dashboard import board_views, hub_views
 from dashboard.account import signed_in_account, signed_in_api
-from dashboard.client import ApiError, show_api_error
-from dashboard.formatting import format_count, format_date
-from dashboard.forms import post_once, remember_outcome, show_outcome
+from dashboard.client import ApiError, error_sentence, show_api_error
+from dashboard.formatting import format_count, format_date, format_datetime, timezone_label
+from dashboard.forms import (
+    ask_for_missing,
+    clear_form,
+    post_once,
+    remember_outcome,
+    rerun_fragment,
+    show_outcome,
+    starting_values,
+)
 from dashboard.i18n import choice_key, current_language, t
 
 REFRESH_SECONDS = 5
@@ -20,11 +29,6 @@ DUPLICATE_KEY = "order_awaiting_confirmation"
 api = signed_in_api()
 language = current_language()
 account = signed_in_account() or {}
-
-
-def product_choices() -> dict[str, str]:
-    products = api.get_or_show_error("/products") or []
-    return board_views.product_names(products, language)
 
 
 def place_order(payload: dict[str, Any], product_names: dict[str, str]) -> None:
@@ -36,63 +40,82 @@ def place_order(payload: dict[str, Any], product_names: dict[str, str]) -> None:
         placed = t(
             "centre.placed",
             id=order["id"],
-            quantity=format_count(order["quantity"], language),
-            product=product_names.get(order["product_key"], order["product_key"]).lower(),
+            goods=hub_views.goods(order["product_key"], order["quantity"], language, product_names),
             needed_by=format_date(order["needed_by"], language),
         )
+        clear_form("order")
         remember_outcome("order", placed, *([t("hub.replayed")] if outcome.repeated else []))
         st.rerun()
     elif outcome.error.status == 409 and not payload.get("confirm_duplicate"):
-        st.session_state[DUPLICATE_KEY] = {"payload": payload, "detail": outcome.error.detail}
+        st.session_state[DUPLICATE_KEY] = {
+            "payload": payload,
+            "reason": error_sentence(outcome.error, language),
+        }
     else:
         show_api_error(outcome.error, heading=t("centre.failed"))
 
 
 def order_form(product_names: dict[str, str]) -> None:
+    """The order form: product and quantity start empty, so that pressing "Commander"
+    again after an order was placed sends nothing."""
     st.subheader(t("centre.new_order"))
-    keys: list[str] = list(product_names)
-    with st.form("order"):
+    product_key_widget = choice_key("order_product")
+    urgency_key_widget = choice_key("order_urgency")
+    starting_values(
+        "order",
+        {
+            product_key_widget: None,
+            "order_quantity": None,
+            "order_needed_by": date.today() + timedelta(days=7),
+            urgency_key_widget: "normal",
+            "order_address": account.get("address") or "",
+            "order_note": "",
+        },
+    )
+    with st.form("order", enter_to_submit=False):
         product_key = st.selectbox(
             t("field.product"),
-            keys,
+            list(product_names),
             format_func=lambda key: product_names[key],
-            key=choice_key("order_product"),
+            placeholder=t("form.choose"),
+            key=product_key_widget,
         )
         quantity_column, date_column, urgency_column = st.columns(3)
         quantity = quantity_column.number_input(
             t("field.quantity"),
             min_value=1,
             max_value=100_000,
-            value=50,
             step=1,
+            placeholder=t("form.type_number"),
             key="order_quantity",
         )
         needed_by = date_column.date_input(
-            t("field.needed_by"),
-            value=date.today() + timedelta(days=7),
-            min_value=date.today(),
-            format="DD/MM/YYYY",
-            key="order_needed_by",
+            t("field.needed_by"), min_value=date.today(), format="DD/MM/YYYY", key="order_needed_by"
         )
         urgency = urgency_column.selectbox(
             t("field.urgency"),
             hub_views.URGENCIES,
             format_func=lambda u: t(f"urgency.{u}"),
-            key=choice_key("order_urgency"),
+            placeholder=t("form.choose"),
+            key=urgency_key_widget,
         )
-        address = st.text_area(
-            t("field.address"),
-            value=account.get("address") or "",
-            key="order_address",
-            max_chars=500,
-        )
+        address = st.text_area(t("field.address"), key="order_address", max_chars=500)
         note = st.text_input(t("field.note"), key="order_note", max_chars=1000)
-        if st.form_submit_button(t("centre.order.submit"), key="order_submit", type="primary"):
+        if st.form_submit_button(
+            t("centre.order.submit"), key="order_submit", type="primary"
+        ) and ask_for_missing(
+            {
+                t("field.product"): product_key,
+                t("field.quantity"): quantity,
+                t("field.needed_by"): needed_by,
+                t("field.address"): address.strip(),
+            }
+        ):
             payload = {
                 "product_key": product_key,
-                "quantity": int(quantity),
+                "quantity": int(quantity or 0),
                 "needed_by": needed_by.isoformat() if isinstance(needed_by, date) else None,
-                "urgency": urgency,
+                "urgency": urgency or "normal",
                 "delivery_address": address,
                 "note": note or None,
             }
@@ -104,7 +127,7 @@ def confirm_duplicate(product_names: dict[str, str]) -> None:
     if not waiting:
         return
     with st.container(border=True, key="duplicate-order"):
-        st.warning(f"**{t('centre.duplicate')}**  \n{waiting['detail']}", icon="⚠️")
+        st.warning(f"**{t('centre.duplicate')}**  \n{waiting['reason']}", icon="⚠️")
         confirm_column, drop_column = st.columns(2)
         if confirm_column.button(
             t("centre.confirm_duplicate"), key="confirm_duplicate", type="primary"
@@ -117,13 +140,18 @@ def confirm_duplicate(product_names: dict[str, str]) -> None:
 
 @st.fragment(run_every=REFRESH_SECONDS)
 def orders_and_deliveries(product_names: dict[str, str]) -> None:
+    """The centre's orders, then its deliveries: those to confirm first, each with what it
+    brought, and a button; then those received. Refreshed every few seconds on its own,
+    and at once after a confirmation, without the rest of the page."""
+    answers = api.get_many({"orders": ("/orders", {}), "deliveries": ("/deliveries", {})})
     st.subheader(t("centre.orders"))
-    orders = api.get_or_show_error("/orders")
-    if orders is not None and not orders:
+    orders = answers["orders"]
+    if isinstance(orders, ApiError):
+        show_api_error(orders)
+    elif not orders:
         st.info(t("centre.no_orders"))
-    elif orders:
-        newest_first = list(reversed(orders))
-        frame = board_views.order_frame(newest_first, language, product_names)
+    else:
+        frame = board_views.order_frame(list(reversed(orders)), language, product_names)
         st.dataframe(
             board_views.with_headers(frame, language),
             hide_index=True,
@@ -131,38 +159,129 @@ def orders_and_deliveries(product_names: dict[str, str]) -> None:
             key="my_orders",
         )
     st.subheader(t("centre.deliveries"))
-    deliveries = api.get_or_show_error("/deliveries")
-    if deliveries is None:
+    show_outcome("receipt")
+    deliveries = answers["deliveries"]
+    if isinstance(deliveries, ApiError):
+        show_api_error(deliveries)
         return
     if not deliveries:
         st.info(t("centre.no_deliveries"))
         return
-    for delivery in deliveries:
-        if delivery.get("received_at"):
-            continue
+    waiting = hub_views.deliveries_to_confirm(deliveries)
+    if waiting:
+        st.markdown(t("centre.deliveries.waiting", count=len(waiting)))
+    for delivery in waiting:
+        delivery_to_confirm(delivery, product_names)
+    received = hub_views.deliveries_received(deliveries)
+    if received:
+        st.markdown(f"**{t('centre.deliveries.received')}**")
+        frame = received_frame(received, product_names)
+        st.dataframe(
+            board_views.with_headers(frame, language),
+            hide_index=True,
+            width="stretch",
+            key="received_deliveries",
+        )
+    st.caption(t("form.times", zone=timezone_label(language)))
+
+
+def delivery_to_confirm(delivery: dict, product_names: dict[str, str]) -> None:
+    with st.container(border=True, key=f"delivery-{delivery['id']}"):
+        st.markdown(f"**{hub_views.delivery_heading(delivery, language, product_names)}**")
+        st.caption(hub_views.delivery_details(delivery, language))
         if st.button(
-            t("centre.confirm_receipt", id=delivery["id"]),
+            t("centre.confirm_receipt", number=delivery["number"]),
             key=f"receipt_{delivery['id']}",
             icon=":material/inventory:",
+            type="primary",
         ):
-            confirm_receipt(delivery["id"])
-    frame = hub_views.delivery_frame(list(reversed(deliveries)), language)
-    st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
+            confirm_receipt(delivery)
 
 
-def confirm_receipt(delivery_id: int) -> None:
+def received_frame(deliveries: list[dict], product_names: dict[str, str]) -> pd.DataFrame:
+    """The deliveries received, newest first, numbered as the centre counts them."""
+    rows = [
+        {
+            "id": delivery["number"],
+            "product": product_names.get(delivery["product_key"], delivery["product_key"]),
+            "quantity": format_count(delivery["quantity"], language),
+            "delivered_at": format_datetime(delivery["delivered_at"], language),
+            "received_at": format_datetime(delivery["received_at"], language),
+            "batches": ", ".join(
+                t(
+                    "centre.delivery.batch",
+                    batch=line["batch_id"],
+                    quantity=format_count(line["quantity"], language),
+                )
+                for line in delivery.get("batches") or []
+            ),
+            "order": delivery["order_id"],
+        }
+        for delivery in deliveries
+    ]
+    columns = ["id", "product", "quantity", "delivered_at", "received_at", "batches", "order"]
+    return pd.DataFrame(rows, columns=columns)
+
+
+def confirm_receipt(delivery: dict) -> None:
+    """Confirm, then redraw the deliveries alone: the rest of the page has not changed."""
     try:
-        api.post(f"/deliveries/{delivery_id}/receipt")
+        api.post(f"/deliveries/{delivery['id']}/receipt")
     except ApiError as error:
         show_api_error(error)
         return
-    remember_outcome("order", t("centre.receipt_done", id=delivery_id))
-    st.rerun()
+    remember_outcome("receipt", t("centre.receipt_done", number=delivery["number"]))
+    rerun_fragment()
+
+
+def defect_form(deliveries: list[dict]) -> None:
+    """Report a defect on a batch the centre received; the fab-lab sees it with the
+    batch's trace and may put the batch on hold."""
+    st.subheader(t("centre.defect"))
+    show_outcome("defect")
+    received = {
+        line["batch_id"]: delivery["number"]
+        for delivery in deliveries
+        for line in delivery.get("batches") or []
+    }
+    if not received:
+        st.caption(t("centre.defect.none"))
+        return
+    starting_values("defect", {"defect_batch": None, "defect_text": ""})
+    with st.form("defect", enter_to_submit=False):
+        batch_id = st.selectbox(
+            t("centre.defect.batch"),
+            sorted(received, reverse=True),
+            format_func=lambda b: t("centre.defect.batch_option", batch=b, delivery=received[b]),
+            placeholder=t("form.choose"),
+            key="defect_batch",
+        )
+        text = st.text_area(t("centre.defect.text"), max_chars=1000, key="defect_text")
+        if st.form_submit_button(t("centre.defect.submit"), key="defect_submit") and (
+            ask_for_missing({t("centre.defect.batch"): batch_id, t("centre.defect.text"): text})
+        ):
+            try:
+                report = api.post("/defects", {"batch_id": batch_id, "text": text})
+            except ApiError as error:
+                show_api_error(error)
+                return
+            clear_form("defect")
+            remember_outcome(
+                "defect", t("centre.defect.done", id=report["id"], batch=report["batch_id"])
+            )
+            st.rerun()
 
 
 st.title(t("centre.title", name=account.get("name", "")))
 show_outcome("order")
-names = product_choices()
+first = api.get_many({"products": ("/products", {}), "deliveries": ("/deliveries", {})})
+products = first["products"]
+if isinstance(products, ApiError):
+    show_api_error(products)
+    products = []
+names = board_views.product_names(products, language)
 order_form(names)
 confirm_duplicate(names)
 orders_and_deliveries(names)
+delivered = first["deliveries"]
+defect_form([] if isinstance(delivered, ApiError) else delivered)

@@ -8,11 +8,18 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import board_views, hub_views
+from dashboard import board_views, filament_views, hub_views
 from dashboard.account import signed_in_api
-from dashboard.client import ApiError, show_api_error
-from dashboard.formatting import format_count, format_size
-from dashboard.forms import remember_outcome, show_outcome, submit
+from dashboard.client import ApiError, http_client, show_api_error
+from dashboard.formatting import format_count, format_datetime, format_size, timezone_label
+from dashboard.forms import (
+    ask_for_missing,
+    clear_form,
+    remember_outcome,
+    show_outcome,
+    starting_values,
+    submit,
+)
 from dashboard.i18n import choice_key, current_language, t
 
 api = signed_in_api()
@@ -23,9 +30,18 @@ def item_label(item: str) -> str:
     return hub_views.item_label(item, language)
 
 
-def quantity_input(key: str, label_key: str = "field.quantity", minimum: int = 1) -> int:
-    st.session_state.setdefault(key, minimum)
-    return int(st.number_input(t(label_key), min_value=minimum, step=1, key=key))
+def quantity_input(key: str, label_key: str = "field.quantity", minimum: int = 1) -> int | None:
+    """A whole number, shown without decimals; empty (None) until typed when its form
+    starts it so (see `starting_values`)."""
+    value = st.number_input(
+        t(label_key), min_value=minimum, step=1, placeholder=t("form.type_number"), key=key
+    )
+    return None if value is None else int(value)
+
+
+def choice(label_key: str, options: Any, key: str, **kwargs: Any) -> Any:
+    """A selectbox whose empty state asks, in the reader's language, to choose."""
+    return st.selectbox(t(label_key), options, placeholder=t("form.choose"), key=key, **kwargs)
 
 
 def movements_recorded(change: dict) -> str:
@@ -34,23 +50,28 @@ def movements_recorded(change: dict) -> str:
 
 def record_donation() -> None:
     show_outcome("donation")
-    with st.form("donation"):
+    item_key = choice_key("donation_item")
+    starting_values(
+        "donation",
+        {
+            "donation_donor": "",
+            item_key: None,
+            "donation_quantity": None,
+            "donation_material": None,
+            "donation_note": "",
+        },
+    )
+    with st.form("donation", enter_to_submit=False):
         donor = st.text_input(t("field.donor"), key="donation_donor", max_chars=200)
-        item = st.selectbox(
-            t("field.item"),
-            hub_views.SUPPLY_ITEMS,
-            format_func=item_label,
-            key=choice_key("donation_item"),
-        )
+        item = choice("field.item", hub_views.SUPPLY_ITEMS, item_key, format_func=item_label)
         quantity = quantity_input("donation_quantity")
-        material = st.selectbox(
-            t("field.filament_material"),
-            [None, *hub_views.MATERIALS],
-            format_func=lambda m: "—" if m is None else m,
-            key="donation_material",
-        )
+        material = choice("field.filament_material", hub_views.MATERIALS, "donation_material")
         note = st.text_input(t("field.note"), key="donation_note", max_chars=500)
-        if st.form_submit_button(t("hub.donation.submit"), key="donation_submit", type="primary"):
+        if st.form_submit_button(
+            t("hub.donation.submit"), key="donation_submit", type="primary"
+        ) and ask_for_missing(
+            {t("field.donor"): donor.strip(), t("field.item"): item, t("field.quantity"): quantity}
+        ):
             payload = {
                 "donor": donor,
                 "item": item,
@@ -67,8 +88,7 @@ def record_donation() -> None:
                 describe=lambda donation: t(
                     "hub.donation.done",
                     id=donation["id"],
-                    quantity=format_count(donation["quantity"], language),
-                    item=item_label(donation["item"]).lower(),
+                    goods=hub_views.goods(donation["item"], donation["quantity"], language),
                 ),
             )
 
@@ -80,14 +100,21 @@ def record_collection(makers: list[dict], hand_ins: list[dict]) -> None:
     maker_names = {maker["id"]: hub_views.maker_label(maker) for maker in makers}
     pending = {h["id"]: h for h in hub_views.pending_hand_ins(hand_ins)}
 
+    hand_in_key = choice_key("collection_hand_in")
+    item_key = choice_key("collection_item")
+
     def prefill_from_hand_in() -> None:
-        hand_in = pending.get(st.session_state.get(choice_key("collection_hand_in")))
+        hand_in = pending.get(st.session_state.get(hand_in_key))
         if hand_in is not None:
             st.session_state["collection_maker"] = hand_in["maker_id"]
-            st.session_state[choice_key("collection_item")] = hand_in["item"]
+            st.session_state[item_key] = hand_in["item"]
             st.session_state["collection_quantity"] = hand_in["quantity"]
 
     show_outcome("collection")
+    starting_values(
+        "collection",
+        {hand_in_key: None, "collection_maker": None, item_key: None, "collection_quantity": None},
+    )
     hand_in_id = st.selectbox(
         t("field.hand_in"),
         [None, *pending],
@@ -96,25 +123,19 @@ def record_collection(makers: list[dict], hand_ins: list[dict]) -> None:
             if i is None
             else hub_views.hand_in_label(pending[i], language, maker_names)
         ),
-        key=choice_key("collection_hand_in"),
+        key=hand_in_key,
         on_change=prefill_from_hand_in,
     )
-    with st.form("collection"):
-        maker_id = st.selectbox(
-            t("field.maker"),
-            list(maker_names),
-            format_func=maker_names.__getitem__,
-            key="collection_maker",
+    with st.form("collection", enter_to_submit=False):
+        maker_id = choice(
+            "field.maker", list(maker_names), "collection_maker", format_func=maker_names.get
         )
-        item = st.selectbox(
-            t("field.item"),
-            hub_views.PRINTED_ITEMS,
-            format_func=item_label,
-            key=choice_key("collection_item"),
-        )
+        item = choice("field.item", hub_views.PRINTED_ITEMS, item_key, format_func=item_label)
         quantity = quantity_input("collection_quantity")
         if st.form_submit_button(
             t("hub.collection.submit"), key="collection_submit", type="primary"
+        ) and ask_for_missing(
+            {t("field.maker"): maker_id, t("field.item"): item, t("field.quantity"): quantity}
         ):
             payload = {
                 "maker_id": maker_id,
@@ -134,24 +155,23 @@ def record_collection(makers: list[dict], hand_ins: list[dict]) -> None:
 
 def record_qc() -> None:
     show_outcome("qc")
-    with st.form("qc"):
-        item = st.selectbox(
-            t("field.item"),
-            hub_views.PRINTED_ITEMS,
-            format_func=item_label,
-            key=choice_key("qc_item"),
-        )
+    item_key = choice_key("qc_item")
+    starting_values("qc", {item_key: None, "qc_passed": 0, "qc_rejected": 0, "qc_reason": ""})
+    with st.form("qc", enter_to_submit=False):
+        item = choice("field.item", hub_views.PRINTED_ITEMS, item_key, format_func=item_label)
         passed_column, rejected_column = st.columns(2)
         with passed_column:
             passed = quantity_input("qc_passed", "field.passed", minimum=0)
         with rejected_column:
             rejected = quantity_input("qc_rejected", "field.rejected", minimum=0)
         reason = st.text_input(t("field.reason"), key="qc_reason", max_chars=500)
-        if st.form_submit_button(t("hub.qc.submit"), key="qc_submit", type="primary"):
+        if st.form_submit_button(
+            t("hub.qc.submit"), key="qc_submit", type="primary"
+        ) and ask_for_missing({t("field.item"): item}):
             payload = {
                 "item": item,
-                "passed": passed,
-                "rejected": rejected,
+                "passed": passed or 0,
+                "rejected": rejected or 0,
                 "reason": reason or None,
             }
             submit(
@@ -166,15 +186,19 @@ def record_qc() -> None:
 
 def assemble_batch(products: list[dict], product_names: dict[str, str]) -> None:
     show_outcome("batch")
-    with st.form("batch"):
-        product_key = st.selectbox(
-            t("field.product"),
+    product_key_widget = choice_key("batch_product")
+    starting_values("batch", {product_key_widget: None, "batch_quantity": None})
+    with st.form("batch", enter_to_submit=False):
+        product_key = choice(
+            "field.product",
             [product["key"] for product in products],
-            format_func=product_names.__getitem__,
-            key=choice_key("batch_product"),
+            product_key_widget,
+            format_func=product_names.get,
         )
         quantity = quantity_input("batch_quantity")
-        if st.form_submit_button(t("hub.batch.submit"), key="batch_submit", type="primary"):
+        if st.form_submit_button(
+            t("hub.batch.submit"), key="batch_submit", type="primary"
+        ) and ask_for_missing({t("field.product"): product_key, t("field.quantity"): quantity}):
             payload = {"product_key": product_key, "quantity": quantity}
             submit(
                 api,
@@ -185,8 +209,9 @@ def assemble_batch(products: list[dict], product_names: dict[str, str]) -> None:
                 describe=lambda batch: t(
                     "hub.batch.done",
                     id=batch["id"],
-                    quantity=format_count(batch["quantity"], language),
-                    product=product_names.get(batch["product_key"], batch["product_key"]).lower(),
+                    goods=hub_views.goods(
+                        batch["product_key"], batch["quantity"], language, product_names
+                    ),
                 ),
             )
 
@@ -197,28 +222,34 @@ def record_disinfection(batches: list[dict], product_names: dict[str, str]) -> N
     if not waiting:
         st.info(t("hub.disinfection.none"))
         return
-    with st.form("disinfection"):
-        batch_id = st.selectbox(
-            t("field.batch"),
+    batch_key = choice_key("disinfection_batch")
+    method_key = choice_key("disinfection_method")
+    starting_values(
+        "disinfection", {batch_key: None, method_key: None, "disinfection_day": date.today()}
+    )
+    with st.form("disinfection", enter_to_submit=False):
+        batch_id = choice(
+            "field.batch",
             list(waiting),
+            batch_key,
             format_func=lambda i: hub_views.batch_label(waiting[i], language, product_names),
-            key=choice_key("disinfection_batch"),
         )
-        method = st.selectbox(
-            t("field.method"),
+        method = choice(
+            "field.method",
             hub_views.DISINFECTION_METHODS,
+            method_key,
             format_func=lambda m: t(f"method.{m}"),
-            key=choice_key("disinfection_method"),
         )
         day = st.date_input(
             t("field.disinfected_on"),
-            value=date.today(),
             max_value=date.today(),
             format="DD/MM/YYYY",
             key="disinfection_day",
         )
         if st.form_submit_button(
             t("hub.disinfection.submit"), key="disinfection_submit", type="primary"
+        ) and ask_for_missing(
+            {t("field.batch"): batch_id, t("field.method"): method, t("field.disinfected_on"): day}
         ):
             payload = {
                 "method": method,
@@ -235,12 +266,9 @@ def record_disinfection(batches: list[dict], product_names: dict[str, str]) -> N
             )
 
 
-def order_choice(form: str, orders: dict[int, dict], labels: dict[int, str]) -> int:
-    chosen: int = st.selectbox(
-        t("field.order"),
-        list(orders),
-        format_func=labels.__getitem__,
-        key=choice_key(f"{form}_order"),
+def order_choice(form: str, orders: dict[int, dict], labels: dict[int, str]) -> int | None:
+    chosen: int | None = choice(
+        "field.order", list(orders), choice_key(f"{form}_order"), format_func=labels.get
     )
     return chosen
 
@@ -250,10 +278,13 @@ def pack_for_order(orders: dict[int, dict], labels: dict[int, str]) -> None:
     if not orders:
         st.info(t("hub.no_open_orders"))
         return
-    with st.form("packing"):
+    starting_values("packing", {choice_key("packing_order"): None, "packing_quantity": None})
+    with st.form("packing", enter_to_submit=False):
         order_id = order_choice("packing", orders, labels)
         quantity = quantity_input("packing_quantity")
-        if st.form_submit_button(t("hub.packing.submit"), key="packing_submit", type="primary"):
+        if st.form_submit_button(
+            t("hub.packing.submit"), key="packing_submit", type="primary"
+        ) and ask_for_missing({t("field.order"): order_id, t("field.quantity"): quantity}):
             payload = {"order_id": order_id, "quantity": quantity}
             submit(
                 api,
@@ -268,13 +299,19 @@ def pack_for_order(orders: dict[int, dict], labels: dict[int, str]) -> None:
 def deliver(orders: dict[int, dict], labels: dict[int, str]) -> None:
     show_outcome("delivery")
     if not orders:
-        st.info(t("hub.no_open_orders"))
+        st.info(t("hub.nothing_packed"))
         return
-    with st.form("delivery"):
+    starting_values(
+        "delivery",
+        {choice_key("delivery_order"): None, "delivery_quantity": None, "delivery_note": ""},
+    )
+    with st.form("delivery", enter_to_submit=False):
         order_id = order_choice("delivery", orders, labels)
         quantity = quantity_input("delivery_quantity")
         note = st.text_input(t("field.note"), key="delivery_note", max_chars=500)
-        if st.form_submit_button(t("hub.delivery.submit"), key="delivery_submit", type="primary"):
+        if st.form_submit_button(
+            t("hub.delivery.submit"), key="delivery_submit", type="primary"
+        ) and ask_for_missing({t("field.order"): order_id, t("field.quantity"): quantity}):
             payload = {"order_id": order_id, "quantity": quantity, "note": note or None}
             submit(
                 api,
@@ -284,48 +321,76 @@ def deliver(orders: dict[int, dict], labels: dict[int, str]) -> None:
                 failure_heading=t("hub.failed"),
                 describe=lambda delivery: t(
                     "hub.delivery.done",
-                    id=delivery["id"],
-                    quantity=format_count(delivery["quantity"], language),
+                    goods=hub_views.goods(
+                        delivery["product_key"], delivery["quantity"], language, product_names
+                    ),
                     order=delivery["order_id"],
+                    centre=centre_names.get(delivery["health_centre_id"], "—"),
+                    number=delivery["number"],
                 ),
             )
 
 
+PART_UPLOADS = "part_uploads"
+
+
 def add_part(parts: list[dict]) -> None:
+    """A new part from an STL file. The uploader cannot be emptied through the session,
+    so each part added gives the next one a new uploader (its key counts the parts)."""
     st.write(t("hub.part.intro"))
     show_outcome("part")
-    with st.form("part"):
-        upload = st.file_uploader(t("field.stl_file"), type=["stl"], key="part_file")
+    role_key = choice_key("part_bom_role")
+    starting_values(
+        "part",
+        {
+            "part_key": "",
+            "part_name_fr": "",
+            "part_name_en": "",
+            role_key: None,
+            "part_material": hub_views.MATERIALS[0],
+            "part_orientation": hub_views.ORIENTATIONS[0],
+        },
+    )
+    uploads = st.session_state.setdefault(PART_UPLOADS, 0)
+    with st.form("part", enter_to_submit=False):
+        upload = st.file_uploader(t("field.stl_file"), type=["stl"], key=f"part_file-{uploads}")
         key = st.text_input(t("field.part_key"), key="part_key", max_chars=60)
         name_fr = st.text_input(t("field.name_fr"), key="part_name_fr", max_chars=200)
         name_en = st.text_input(t("field.name_en"), key="part_name_en", max_chars=200)
         role_column, material_column, orientation_column = st.columns(3)
         with role_column:
-            bom_role = st.selectbox(
-                t("field.bom_role"),
-                hub_views.PRINTED_ITEMS,
-                format_func=item_label,
-                key=choice_key("part_bom_role"),
+            bom_role = choice(
+                "field.bom_role", hub_views.PRINTED_ITEMS, role_key, format_func=item_label
             )
         with material_column:
-            material = st.selectbox(t("field.material"), hub_views.MATERIALS, key="part_material")
+            material = choice("field.material", hub_views.MATERIALS, "part_material")
         with orientation_column:
-            orientation = st.selectbox(
-                t("field.orientation"), hub_views.ORIENTATIONS, key="part_orientation"
+            orientation = choice(
+                "field.orientation",
+                hub_views.ORIENTATIONS,
+                "part_orientation",
+                format_func=lambda name: hub_views.orientation_label(name, language),
             )
-        if st.form_submit_button(t("hub.part.submit"), key="part_submit", type="primary"):
-            if upload is None:
-                st.warning(t("hub.part.no_file"))
-            else:
-                fields = {
-                    "key": key,
-                    "name_fr": name_fr,
-                    "name_en": name_en,
-                    "bom_role": bom_role,
-                    "material": material,
-                    "orientation": orientation,
+        if (
+            st.form_submit_button(t("hub.part.submit"), key="part_submit", type="primary")
+            and ask_for_missing(
+                {
+                    t("field.stl_file"): upload,
+                    t("field.part_key"): key.strip(),
+                    t("field.bom_role"): bom_role,
                 }
-                upload_part(upload.name, upload.getvalue(), fields)
+            )
+            and upload is not None
+        ):
+            fields = {
+                "key": key,
+                "name_fr": name_fr,
+                "name_en": name_en,
+                "bom_role": bom_role,
+                "material": material,
+                "orientation": orientation,
+            }
+            upload_part(upload.name, upload.getvalue(), fields)
     st.subheader(t("hub.parts"))
     frame = hub_views.part_frame(parts, language)
     st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
@@ -337,6 +402,8 @@ def upload_part(filename: str, content: bytes, fields: dict[str, str]) -> None:
     except ApiError as error:
         show_api_error(error, heading=t("hub.failed"))
         return
+    clear_form("part")
+    st.session_state[PART_UPLOADS] = st.session_state.get(PART_UPLOADS, 0) + 1
     remember_outcome(
         "part",
         t(
@@ -354,15 +421,18 @@ def upload_part(filename: str, content: bytes, fields: dict[str, str]) -> None:
 def trace_batches(batches: list[dict], product_names: dict[str, str]) -> None:
     if not batches:
         st.info(t("hub.trace.none"))
+        treasurer_exports()
         return
     st.write(t("hub.trace.intro"))
     by_id = {batch["id"]: batch for batch in reversed(batches)}
-    batch_id = st.selectbox(
-        t("field.batch"),
+    batch_id = choice(
+        "field.batch",
         list(by_id),
+        choice_key("trace_batch"),
         format_func=lambda i: hub_views.batch_label(by_id[i], language, product_names),
-        key=choice_key("trace_batch"),
     )
+    if batch_id is None:
+        return
     trace = api.get_or_show_error(f"/batches/{batch_id}/trace")
     if trace is None:
         return
@@ -373,6 +443,122 @@ def trace_batches(batches: list[dict], product_names: dict[str, str]) -> None:
         st.caption(t("hub.trace.no_orders"))
     frame = hub_views.trace_frame(trace, language)
     st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
+    st.caption(t("form.times", zone=timezone_label(language)))
+    labels_and_defects(batch_id)
+    treasurer_exports()
+
+
+# --- labels, defect reports and exports -----------------------------------------------
+
+
+@st.cache_data(ttl=30, show_spinner=False, max_entries=50)
+def downloaded(token: str, path: str, params: tuple[tuple[str, str], ...] = ()) -> bytes | None:
+    """A file the service makes (a PDF, a CSV), as bytes; None when it refuses."""
+    response = http_client(api.base_url).get(
+        path, params=params, headers={"Authorization": f"Bearer {token}"}
+    )
+    return response.content if response.status_code == 200 else None
+
+
+def labels_and_defects(batch_id: int) -> None:
+    """The batch's label sheet, then every defect report with the makers of its batch and
+    a button that puts the batch on hold (the quarantine's `POST /holds`)."""
+    show_outcome("trace")
+    pdf = downloaded(api.token, f"/batches/{batch_id}/labels.pdf")
+    if pdf is not None:
+        st.download_button(
+            t("hub.labels.download", batch=batch_id),
+            pdf,
+            file_name=f"lot-{batch_id}-etiquettes.pdf",
+            mime="application/pdf",
+            key="labels_pdf",
+            icon=":material/qr_code_2:",
+        )
+    st.subheader(t("hub.defects"))
+    reports = api.get_or_show_error("/defects") or []
+    if not reports:
+        st.caption(t("hub.defects.none"))
+    for report in reports[:20]:
+        source = (
+            t("hub.defects.source.public")
+            if report["source"] == "public"
+            else t("hub.defects.source.centre", centre=report.get("centre_name") or "?")
+        )
+        with st.container(border=True, key=f"defect-{report['id']}"):
+            st.markdown(
+                t(
+                    "hub.defects.line",
+                    id=report["id"],
+                    batch=report["batch_id"],
+                    source=source,
+                    when=format_datetime(report["created_at"], language),
+                )
+            )
+            st.text(report["text"])
+            makers = ", ".join(report["trace"]["makers"]) or "—"
+            st.caption(t("hub.defects.makers", makers=makers))
+            if st.button(
+                t("hub.defects.hold", batch=report["batch_id"]),
+                key=f"hold_from_defect_{report['id']}",
+                icon=":material/block:",
+            ):
+                hold_batch(report)
+
+
+def hold_batch(report: dict) -> None:
+    reason = t("hub.defects.hold_reason", id=report["id"])
+    body = {"scope": "batch", "id": report["batch_id"], "reason": reason}
+    try:
+        hold = api.post("/holds", body)
+    except ApiError as error:
+        if error.status == 404:
+            st.warning(t("hub.defects.no_holds"))
+            return
+        show_api_error(error)
+        return
+    remember_outcome("trace", t("hub.defects.held", batch=report["batch_id"], hold=hold["id"]))
+    st.rerun()
+
+
+def treasurer_exports() -> None:
+    """CSV files for the treasurer over a period: deliveries with their batches, donations,
+    and each maker's contribution."""
+    st.subheader(t("hub.exports"))
+    today = date.today()
+    since_column, until_column = st.columns(2)
+    since = since_column.date_input(
+        t("hub.exports.since"),
+        value=date(today.year, 1, 1),
+        min_value=date(2020, 1, 1),
+        max_value=today,
+        format="DD/MM/YYYY",
+        key="export_since",
+    )
+    until = until_column.date_input(
+        t("hub.exports.until"),
+        value=today,
+        min_value=date(2020, 1, 1),
+        max_value=today,
+        format="DD/MM/YYYY",
+        key="export_until",
+    )
+    if not isinstance(since, date) or not isinstance(until, date):
+        return
+    period = (("since", since.isoformat()), ("until", until.isoformat()))
+    columns = st.columns(3)
+    for column, name in zip(columns, ("deliveries", "donations", "contributions"), strict=True):
+        data = downloaded(api.token, f"/exports/{name}.csv", period)
+        if data is None:
+            column.caption(t(f"hub.exports.{name}") + " — " + t("error.refused", status=400))
+            continue
+        column.download_button(
+            t(f"hub.exports.{name}"),
+            data,
+            file_name=f"{name}_{since.isoformat()}_{until.isoformat()}.csv",
+            mime="text/csv",
+            key=f"export_{name}",
+            icon=":material/download:",
+        )
 
 
 def show_stock(stock: list[dict]) -> None:
@@ -381,32 +567,117 @@ def show_stock(stock: list[dict]) -> None:
     st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
 
 
-def load(path: str, **params: Any) -> Any:
-    """A GET answer; the page stops after showing why when the service refuses."""
-    try:
-        return api.get(path, **params)
-    except ApiError as error:
-        show_api_error(error)
-        st.stop()
+def send_filament(makers: list[dict], lines: list[dict]) -> None:
+    """Spools sent to a maker (from the filament on hand), and every tracked maker's
+    filament, with a warning for those running low."""
+    st.caption(t("hub.filament.intro"))
+    if not makers:
+        st.info(t("hub.no_makers"))
+        return
+    maker_names = {maker["id"]: hub_views.maker_label(maker) for maker in makers}
+    show_outcome("filament_sent")
+    starting_values(
+        "filament_sent",
+        {
+            "filament_sent_maker": None,
+            "filament_sent_material": hub_views.MATERIALS[0],
+            "filament_sent_grams": None,
+            "filament_sent_note": "",
+        },
+    )
+    with st.form("filament_sent", enter_to_submit=False):
+        maker_id = choice(
+            "hub.filament.maker",
+            list(maker_names),
+            "filament_sent_maker",
+            format_func=maker_names.get,
+        )
+        material = choice("field.material", hub_views.MATERIALS, "filament_sent_material")
+        grams = quantity_input("filament_sent_grams", "field.filament_grams")
+        note = st.text_input(t("field.note"), key="filament_sent_note", max_chars=200)
+        if st.form_submit_button(
+            t("hub.filament.submit"), key="filament_sent_submit", type="primary"
+        ) and ask_for_missing(
+            {t("hub.filament.maker"): maker_id, t("field.filament_grams"): grams}
+        ):
+            payload = {
+                "maker_id": maker_id,
+                "material": material,
+                "grams": grams,
+                "note": note or None,
+            }
+            submit(
+                api,
+                "filament_sent",
+                "/filament/sent",
+                payload,
+                failure_heading=t("hub.failed"),
+                describe=lambda _change: t(
+                    "hub.filament.done",
+                    grams=format_count(grams, language),
+                    material=material,
+                    maker=maker_names.get(maker_id, "—"),
+                ),
+            )
+    st.subheader(t("hub.filament.balances"))
+    for sentence in filament_views.warnings(lines, language, own=False):
+        st.warning(sentence, icon=":material/warning:")
+    if not lines:
+        st.info(t("hub.filament.none"))
+        return
+    frame = filament_views.balance_frame(lines, language, with_maker=True)
+    st.dataframe(
+        board_views.with_headers(frame, language),
+        hide_index=True,
+        width="stretch",
+        key="makers_filament",
+    )
+
+
+def load_all(reads: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Every GET answer the page needs, read at once; the page stops after showing why
+    when the service refuses one."""
+    answers = api.get_many(reads)
+    for answer in answers.values():
+        if isinstance(answer, ApiError):
+            show_api_error(answer)
+            st.stop()
+    return answers
 
 
 st.title(t("hub.title"))
 st.caption(t("hub.intro"))
 
-makers = load("/makers")
-products = load("/products")
-parts = load("/parts")
-batches = load("/batches")
-open_orders = hub_views.orders_still_needing(load("/orders", status="open"))
-centres = load("/accounts", role="health_centre")
-hand_ins = load("/hand-ins")
+answers = load_all(
+    {
+        "makers": ("/makers", {}),
+        "products": ("/products", {}),
+        "parts": ("/parts", {}),
+        "batches": ("/batches", {}),
+        "open_orders": ("/orders", {"status": "open"}),
+        "centres": ("/accounts", {"role": "health_centre"}),
+        "hand_ins": ("/hand-ins", {}),
+        "stock": ("/stock", {}),
+        "filament": ("/filament", {}),
+    }
+)
+makers, products, parts, batches, open_orders, centres, hand_ins = (
+    answers[name]
+    for name in ("makers", "products", "parts", "batches", "open_orders", "centres", "hand_ins")
+)
 product_names = board_views.product_names(products, language)
 centre_names = {centre["id"]: centre["name"] for centre in centres}
-orders_by_id = {order["id"]: order for order in open_orders}
-order_labels = {
-    order["id"]: hub_views.order_label(order, language, product_names, centre_names)
-    for order in open_orders
-}
+
+
+def order_choices(step: str, orders: list[dict]) -> tuple[dict[int, dict], dict[int, str]]:
+    """The orders a step's form offers, by id, and their labels."""
+    by_id = {order["id"]: order for order in orders}
+    labels = {
+        order["id"]: hub_views.order_label(order, language, product_names, centre_names, step)
+        for order in orders
+    }
+    return by_id, labels
+
 
 tabs = st.tabs(
     [
@@ -422,6 +693,7 @@ tabs = st.tabs(
             "part",
             "trace",
             "stock",
+            "filament",
         )
     ]
 )
@@ -436,12 +708,14 @@ with tabs[3]:
 with tabs[4]:
     record_disinfection(batches, product_names)
 with tabs[5]:
-    pack_for_order(orders_by_id, order_labels)
+    pack_for_order(*order_choices("packing", hub_views.orders_to_pack(open_orders)))
 with tabs[6]:
-    deliver(orders_by_id, order_labels)
+    deliver(*order_choices("delivery", hub_views.orders_to_deliver(open_orders)))
 with tabs[7]:
     add_part(parts)
 with tabs[8]:
     trace_batches(batches, product_names)
 with tabs[9]:
-    show_stock(load("/stock"))
+    show_stock(answers["stock"])
+with tabs[10]:
+    send_filament(makers, answers["filament"])

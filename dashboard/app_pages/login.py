@@ -1,33 +1,24 @@
-"""Sign in with the access token given at sign-up."""
+"""Signed out: what the app shows a session without a valid sign-in, such as one whose
+token the service no longer accepts. Signing in is the sign-in page's job (`server.py`):
+this page says why it is needed and leads there."""
 
 from __future__ import annotations
 
+from html import escape
+
 import streamlit as st
 
-from dashboard.account import LOGIN_ERROR_KEY, LOGIN_INPUT_KEY, sign_in
+from dashboard.account import LOGIN_ERROR_KEY
 from dashboard.client import ApiError, show_api_error
 from dashboard.i18n import t
+from dashboard.session import SIGNIN_PATH
 
 st.title(t("login.title"))
-st.write(t("login.intro"))
 
 earlier_error = st.session_state.pop(LOGIN_ERROR_KEY, None)
 if isinstance(earlier_error, ApiError):
-    show_api_error(earlier_error, heading=t("login.expired") if earlier_error.status else None)
+    refused = earlier_error.status in (401, 403)
+    show_api_error(earlier_error, heading=t("login.expired") if refused else None)
 
-with st.form("login"):
-    token = st.text_input(
-        t("login.token"), type="password", key=LOGIN_INPUT_KEY, help=t("login.token_help")
-    )
-    submitted = st.form_submit_button(t("login.submit"), key="login_submit", type="primary")
-
-if submitted:
-    if not token.strip():
-        st.warning(t("login.empty"))
-    else:
-        try:
-            sign_in(token.strip())
-        except ApiError as error:
-            show_api_error(error, heading=t("login.refused"))
-        else:
-            st.rerun()
+st.write(t("login.signed_out"))
+st.html(f'<p><a class="signin-link" href="{SIGNIN_PATH}">{escape(t("login.submit"))}</a></p>')

@@ -1,20 +1,31 @@
 """A maker's page: register printers, follow them and their jobs, confirm a cleared bed,
-and declare parts handed in to the hub."""
+declare the filament they hold, and declare parts handed in to the hub."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
 
 import streamlit as st
 
-from dashboard import board_views, hub_views
+from dashboard import board_views, filament_views, hub_views, pause_views
 from dashboard.account import signed_in_api
 from dashboard.client import ApiError, show_api_error
-from dashboard.formatting import format_count
-from dashboard.forms import show_outcome, submit
+from dashboard.formatting import format_count, local_timezone, timezone_label
+from dashboard.forms import (
+    ask_for_missing,
+    clear_form,
+    remember_outcome,
+    show_outcome,
+    starting_values,
+    submit,
+)
 from dashboard.i18n import choice_key, current_language, t
 
 REFRESH_SECONDS = 5
+# The jobs table shows the newest ones only: redrawn every few seconds, a maker's whole
+# history would cost their browser more than it tells them.
+JOBS_SHOWN = 100
 CREDENTIALS_KEY = "new_printer_credentials"
 
 api = signed_in_api()
@@ -48,28 +59,73 @@ def show_new_credentials() -> None:
             st.rerun()
 
 
+# A new printer's form as it starts, and again once a printer is registered: whole
+# millimetres for the bed, a nozzle picked from the usual sizes (shown "0,4 mm"), and
+# available around the clock unless the maker unticks it for an evening window.
+PRINTER_FORM: dict[str, Any] = {
+    "printer_name": "",
+    "printer_bed_x": 220,
+    "printer_bed_y": 220,
+    "printer_bed_z": 250,
+    "printer_nozzle": 0.4,
+    "printer_material": hub_views.MATERIALS[0],
+    "printer_always": True,
+    "printer_from": time(20, 0),
+    "printer_to": time(8, 0),
+    "printer_unattended": False,
+    "printer_base_topic": "",
+    "printer_octoprint_url": "",
+    "printer_octoprint_key": "",
+}
+
+
+def bed_input(column: Any, label_key: str, key: str) -> int:
+    return int(column.number_input(t(label_key), min_value=1, max_value=2000, step=1, key=key))
+
+
 def register_printer() -> None:
-    with st.expander(t("maker.register"), icon=":material/add:"), st.form("printer"):
+    connection_key = choice_key("printer_connection")
+    starting_values("printer", {**PRINTER_FORM, connection_key: hub_views.CONNECTION_KINDS[0]})
+    with (
+        st.expander(t("maker.register"), icon=":material/add:"),
+        st.form("printer", enter_to_submit=False),
+    ):
         name = st.text_input(t("field.printer_name"), key="printer_name", max_chars=120)
         x_column, y_column, z_column = st.columns(3)
-        bed_x = x_column.number_input(t("field.bed_x"), 1.0, 2000.0, 220.0, key="printer_bed_x")
-        bed_y = y_column.number_input(t("field.bed_y"), 1.0, 2000.0, 220.0, key="printer_bed_y")
-        bed_z = z_column.number_input(t("field.bed_z"), 1.0, 2000.0, 250.0, key="printer_bed_z")
+        bed_x = bed_input(x_column, "field.bed_x", "printer_bed_x")
+        bed_y = bed_input(y_column, "field.bed_y", "printer_bed_y")
+        bed_z = bed_input(z_column, "field.bed_z", "printer_bed_z")
         nozzle_column, material_column = st.columns(2)
-        nozzle = nozzle_column.number_input(
-            t("field.nozzle"), 0.1, 2.0, 0.4, step=0.1, key="printer_nozzle"
+        nozzle = nozzle_column.selectbox(
+            t("field.nozzle"),
+            hub_views.NOZZLES_MM,
+            format_func=lambda size: hub_views.nozzle_label(size, language),
+            placeholder=t("form.choose"),
+            key="printer_nozzle",
         )
         material = material_column.selectbox(
-            t("field.material"), hub_views.MATERIALS, key="printer_material"
+            t("field.material"),
+            hub_views.MATERIALS,
+            placeholder=t("form.choose"),
+            key="printer_material",
         )
+        always = st.checkbox(t("availability.always_field"), key="printer_always")
         from_column, to_column = st.columns(2)
-        start = from_column.time_input(t("field.hours_from"), time(0, 0), key="printer_from")
-        end = to_column.time_input(t("field.hours_to"), time(0, 0), key="printer_to")
+        start = from_column.time_input(
+            t("availability.from"), key="printer_from", help=t("availability.help"), step=900
+        )
+        end = to_column.time_input(t("availability.to"), key="printer_to", step=900)
+        unattended = st.checkbox(
+            t("availability.unattended_field"),
+            key="printer_unattended",
+            help=t("availability.unattended_help"),
+        )
         connection = st.selectbox(
             t("field.connection"),
             hub_views.CONNECTION_KINDS,
             format_func=lambda kind: t(f"connection.{kind}"),
-            key=choice_key("printer_connection"),
+            placeholder=t("form.choose"),
+            key=connection_key,
         )
         st.caption(t("maker.plugin_fields"))
         base_topic = st.text_input(
@@ -88,7 +144,9 @@ def register_printer() -> None:
             key="printer_octoprint_key",
             help=t("field.octoprint_api_key.help"),
         )
-        if st.form_submit_button(t("maker.register.submit"), key="printer_submit", type="primary"):
+        if st.form_submit_button(
+            t("maker.register.submit"), key="printer_submit", type="primary"
+        ) and ask_for_missing({t("field.printer_name"): name.strip()}):
             payload = {
                 "name": name,
                 "bed_x_mm": bed_x,
@@ -96,7 +154,8 @@ def register_printer() -> None:
                 "bed_z_mm": bed_z,
                 "nozzle_mm": nozzle,
                 "material": material,
-                "availability_hours": hub_views.availability_window(start, end),
+                "availability_hours": hub_views.availability_window(start, end, always),
+                "unattended_prints": unattended and not always,
                 "connection_kind": connection,
                 "mqtt_base_topic": base_topic or None,
                 "octoprint_url": octoprint_url or None,
@@ -118,6 +177,7 @@ def register_printer() -> None:
                         "mqtt_password",
                     )
                 }
+                clear_form("printer")
                 st.rerun()
 
 
@@ -138,10 +198,36 @@ def clear_bed_buttons(waiting: list[dict]) -> None:
                 st.success(t("maker.clear_bed_done", name=printer["name"]))
 
 
+Reads = dict[str, tuple[str, dict[str, Any]]]
+FRAGMENT_READS: Reads = {
+    "printers": ("/printers", {}),
+    "statuses": ("/printers/status", {}),
+    "jobs": ("/jobs", {}),
+    "parts": ("/parts", {}),
+}
+PAGE_READS: Reads = {
+    **FRAGMENT_READS,
+    "filament": ("/makers/me/filament", {}),
+    "hand_ins": ("/hand-ins", {}),
+    "pauses": ("/pauses", {}),
+}
+
+
+def answer_or_show(answers: dict[str, Any], name: str) -> Any:
+    """One of `get_many`'s answers, or None after showing why there is none."""
+    answer = answers[name]
+    if isinstance(answer, ApiError):
+        show_api_error(answer)
+        return None
+    return answer
+
+
 @st.fragment(run_every=REFRESH_SECONDS)
 def printers_and_jobs() -> None:
-    printers = api.get_or_show_error("/printers")
-    statuses = api.get_or_show_error("/printers/status")
+    """The maker's printers and jobs, read together and refreshed every few seconds."""
+    answers = api.get_many(FRAGMENT_READS)
+    printers = answer_or_show(answers, "printers")
+    statuses = answer_or_show(answers, "statuses")
     if printers is None or statuses is None:
         return
     st.subheader(t("maker.printers"))
@@ -162,48 +248,65 @@ def printers_and_jobs() -> None:
         },
     )
     st.subheader(t("maker.jobs"))
-    jobs = api.get_or_show_error("/jobs")
+    jobs = answer_or_show(answers, "jobs")
     if jobs is None:
         return
     if not jobs:
         st.info(t("maker.no_jobs"))
         return
-    parts = api.get_or_show_error("/parts") or []
-    newest_first = list(reversed(jobs))
-    frame = hub_views.job_frame(newest_first, language, board_views.part_names(parts, language))
+    parts = answer_or_show(answers, "parts") or []
+    if len(jobs) > JOBS_SHOWN:
+        st.caption(
+            t("maker.jobs.recent", count=JOBS_SHOWN, total=format_count(len(jobs), language))
+        )
+    frame = hub_views.job_frame(
+        list(reversed(jobs))[:JOBS_SHOWN],
+        language,
+        board_views.part_names(parts, language),
+        {printer["id"]: printer["name"] for printer in printers},
+    )
     st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
+    st.caption(t("form.times", zone=timezone_label(language)))
 
 
-def hand_in_parts() -> None:
+def hand_in_parts(answers: dict[str, Any]) -> None:
     st.subheader(t("maker.hand_in"))
     show_outcome("hand_in")
-    with st.form("hand_in"):
+    item_key = choice_key("hand_in_item")
+    starting_values("hand_in", {item_key: None, "hand_in_qty": None, "hand_in_note": ""})
+    with st.form("hand_in", enter_to_submit=False):
         item = st.selectbox(
             t("field.item"),
             hub_views.PRINTED_ITEMS,
             format_func=lambda item: hub_views.item_label(item, language),
-            key=choice_key("hand_in_item"),
+            placeholder=t("form.choose"),
+            key=item_key,
         )
-        quantity = int(
-            st.number_input(t("field.quantity"), min_value=1, value=1, step=1, key="hand_in_qty")
+        quantity = st.number_input(
+            t("field.quantity"),
+            min_value=1,
+            step=1,
+            placeholder=t("form.type_number"),
+            key="hand_in_qty",
         )
         note = st.text_input(t("field.note"), key="hand_in_note", max_chars=500)
-        if st.form_submit_button(t("maker.hand_in.submit"), key="hand_in_submit", type="primary"):
+        if st.form_submit_button(
+            t("maker.hand_in.submit"), key="hand_in_submit", type="primary"
+        ) and ask_for_missing({t("field.item"): item, t("field.quantity"): quantity}):
             submit(
                 api,
                 "hand_in",
                 "/hand-ins",
-                {"item": item, "quantity": quantity, "note": note or None},
+                {"item": item, "quantity": int(quantity or 0), "note": note or None},
                 failure_heading=t("hub.failed"),
                 describe=lambda declared: t(
                     "maker.hand_in.done",
                     id=declared["id"],
-                    quantity=format_count(declared["quantity"], language),
-                    item=hub_views.item_label(declared["item"], language).lower(),
+                    goods=hub_views.goods(declared["item"], declared["quantity"], language),
                 ),
             )
     st.subheader(t("maker.hand_ins"))
-    hand_ins = api.get_or_show_error("/hand-ins")
+    hand_ins = answer_or_show(answers, "hand_ins")
     if hand_ins is None:
         return
     if not hand_ins:
@@ -213,8 +316,157 @@ def hand_in_parts() -> None:
     st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
 
 
+def my_filament(answers: dict[str, Any]) -> None:
+    """Their filament per material, a warning when it runs low, and a spool to declare
+    (or a correction). Their printers get only the jobs it covers."""
+    st.subheader(t("maker.filament"))
+    st.caption(t("maker.filament.intro"))
+    show_outcome("filament")
+    lines = answer_or_show(answers, "filament")
+    if lines is not None:
+        for sentence in filament_views.warnings(lines, language, own=True):
+            st.warning(sentence, icon=":material/warning:")
+        if lines:
+            frame = filament_views.balance_frame(lines, language)
+            st.dataframe(
+                board_views.with_headers(frame, language),
+                hide_index=True,
+                width="stretch",
+                key="my_filament",
+            )
+        else:
+            st.info(t("maker.filament.none"))
+    starting_values(
+        "filament",
+        {
+            "filament_material": hub_views.MATERIALS[0],
+            "filament_grams": 1_000,
+            "filament_reason": "",
+        },
+    )
+    with st.form("filament", enter_to_submit=False):
+        material_column, grams_column = st.columns(2)
+        material = material_column.selectbox(
+            t("field.material"),
+            hub_views.MATERIALS,
+            placeholder=t("form.choose"),
+            key="filament_material",
+        )
+        grams = int(
+            grams_column.number_input(
+                t("field.filament_grams"),
+                min_value=-100_000,
+                max_value=100_000,
+                step=50,
+                key="filament_grams",
+                help=t("field.filament_grams.help"),
+            )
+        )
+        reason = st.text_input(t("field.filament_reason"), key="filament_reason", max_chars=200)
+        if st.form_submit_button(t("maker.filament.submit"), key="filament_submit", type="primary"):
+            submit(
+                api,
+                "filament",
+                "/makers/me/filament",
+                {"material": material, "grams": grams, "reason": reason or None},
+                failure_heading=t("hub.failed"),
+                describe=lambda _change: t(
+                    "maker.filament.done",
+                    grams=format_count(grams, language),
+                    material=material,
+                ),
+            )
+
+
+def end_pause_buttons(pauses: list[dict], names: dict[int, str]) -> None:
+    for pause in pauses:
+        label = pause_views.pause_label(pause, names, language)
+        what = pause_views.paused_what(pause, names, language)
+        if st.button(label, key=f"end_pause_{pause['id']}", icon=":material/play_arrow:"):
+            try:
+                api.delete(f"/pauses/{pause['id']}")
+            except ApiError as error:
+                show_api_error(error)
+            else:
+                remember_outcome("pause", t("maker.pause.ended", what=what))
+                st.rerun()
+
+
+def pauses_and_holidays(answers: dict[str, Any]) -> None:
+    """Pause a printer, or all of them, now or for dates; see the pauses under way and to
+    come, and end or cancel one."""
+    st.subheader(t("maker.pauses"))
+    st.caption(t("maker.pauses.intro"))
+    show_outcome("pause")
+    printers = answers["printers"] if not isinstance(answers["printers"], ApiError) else []
+    names = {printer["id"]: printer["name"] for printer in printers}
+    pauses = answer_or_show(answers, "pauses")
+    if pauses:
+        frame = pause_views.pauses_frame(pauses, names, language)
+        st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
+        end_pause_buttons(pauses, names)
+    elif pauses is not None:
+        st.info(t("maker.pauses.none"))
+    target_key = choice_key("pause_target")
+    starting_values(
+        "pause",
+        {
+            target_key: pause_views.ALL_PRINTERS,
+            "pause_first_day": None,
+            "pause_last_day": None,
+            "pause_reason": "",
+        },
+    )
+    today = datetime.now(local_timezone()).date()
+    with st.form("pause", enter_to_submit=False):
+        target = st.selectbox(
+            t("field.pause_target"),
+            [pause_views.ALL_PRINTERS, *names],
+            format_func=lambda printer_id: names.get(printer_id) or t("pause.all_printers"),
+            key=target_key,
+        )
+        first_column, last_column = st.columns(2)
+        first_day = first_column.date_input(
+            t("field.pause_first_day"),
+            min_value=today,
+            max_value=today + timedelta(days=365),
+            format="DD/MM/YYYY",
+            key="pause_first_day",
+        )
+        last_day = last_column.date_input(
+            t("field.pause_last_day"),
+            min_value=today,
+            max_value=today + timedelta(days=730),
+            format="DD/MM/YYYY",
+            key="pause_last_day",
+        )
+        reason = st.text_input(t("field.pause_reason"), key="pause_reason", max_chars=200)
+        if st.form_submit_button(t("maker.pause.submit"), key="pause_submit", type="primary"):
+            starts_at, ends_at = pause_views.pause_moments(
+                first_day, last_day, today, local_timezone()
+            )
+            what = names.get(target) or t("pause.all_printers")
+            submit(
+                api,
+                "pause",
+                "/pauses",
+                {
+                    **pause_views.pause_target(target),
+                    "starts_at": starts_at,
+                    "ends_at": ends_at,
+                    "reason": reason or None,
+                },
+                failure_heading=t("hub.failed"),
+                describe=lambda _pause: t("maker.pause.done", what=what),
+            )
+
+
 st.title(t("maker.title"))
 show_new_credentials()
 register_printer()
+# Everything the page shows, read at once; the fragment's first run finds it cached.
+everything = api.get_many(PAGE_READS)
 printers_and_jobs()
-hand_in_parts()
+pauses_and_holidays(everything)
+my_filament(everything)
+hand_in_parts(everything)

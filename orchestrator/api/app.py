@@ -18,9 +18,25 @@ from sqlalchemy import Engine
 
 from orchestrator.api.errors import install_error_handlers
 from orchestrator.api.rate_limits import RateLimits
-from orchestrator.api.routes import accounts, board, catalogue, hub, jobs, orders, printers
+from orchestrator.api.routes import (
+    accounts,
+    board,
+    catalogue,
+    defects,
+    exports,
+    filament,
+    hub,
+    jobs,
+    notifications,
+    orders,
+    pauses,
+    printers,
+    public,
+    quarantine,
+    unsubscribe,
+)
 from orchestrator.core.config import Settings
-from orchestrator.db import make_engine
+from orchestrator.database.engine import make_engine
 from orchestrator.link.commands import CommandPublisher
 
 API_PREFIX = "/api/v1"
@@ -30,7 +46,9 @@ makerline coordinates a fab-lab's network of volunteer makers printing protectiv
 (face-shield visors, AMICROCHE hooks) for health centres.
 
 Authenticate with `Authorization: Bearer <token>`. Roles: **coordinator**, **maker**,
-**health_centre**. Errors are JSON `{"detail": ...}`.
+**health_centre**. Errors are JSON `{"detail": "<English sentence>", "code": "<stable
+code>", "params": {...}}`; a 422 for malformed fields has `code: "invalid_fields"` and
+`detail` as the list of fields.
 """
 
 
@@ -126,6 +144,12 @@ def create_app(settings: Settings, engine: Engine | None = None) -> FastAPI:
             app.state.commands.kick()
         return response
 
-    for module in (accounts, printers, jobs, orders, hub, catalogue, board):
+    for module in (accounts, printers, pauses, jobs, orders, hub, catalogue, board, filament):
         app.include_router(module.router, prefix=API_PREFIX)
+    app.include_router(defects.router, prefix=API_PREFIX)
+    app.include_router(exports.router, prefix=API_PREFIX)
+    app.include_router(quarantine.router, prefix=API_PREFIX)
+    app.include_router(notifications.router, prefix=API_PREFIX)
+    app.include_router(public.router)  # /b/{token}: the address on a batch's label
+    app.include_router(unsubscribe.router)  # /unsubscribe/{token}: every e-mail's link
     return app

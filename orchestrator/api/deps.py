@@ -11,10 +11,11 @@ from sqlmodel import Session
 
 from orchestrator.api.rate_limits import RateLimits, client_of
 from orchestrator.core.config import Settings
-from orchestrator.errors import Forbidden, Unauthenticated
+from orchestrator.database.tables import ROW_ID_MAX, Account, Maker, Printer
+from orchestrator.domain.errors import Forbidden, Unauthenticated
+from orchestrator.domain.vocabulary import Role
 from orchestrator.link.commands import CommandPublisher
 from orchestrator.services import accounts
-from orchestrator.tables import ROW_ID_MAX, Account, Maker, Printer, Role
 
 bearer = HTTPBearer(auto_error=False, description="The token you were given at sign-up.")
 
@@ -59,7 +60,10 @@ CallerDep = Annotated[Account | Printer, Depends(bearer_token)]
 
 def current_account(caller: CallerDep) -> Account:
     if not isinstance(caller, Account):
-        raise Unauthenticated("This is a printer's token; sign in with your account's token.")
+        raise Unauthenticated(
+            "This is a printer's token; sign in with your account's token.",
+            code="printer_token_for_account",
+        )
     return caller
 
 
@@ -69,7 +73,10 @@ CurrentAccount = Annotated[Account, Depends(current_account)]
 def current_printer(caller: CallerDep) -> Printer:
     """The printer whose agent token was sent; an account's token is refused (401)."""
     if not isinstance(caller, Printer):
-        raise Unauthenticated("This is an account's token; send the printer's token.")
+        raise Unauthenticated(
+            "This is an account's token; send the printer's token.",
+            code="account_token_for_printer",
+        )
     return caller
 
 
@@ -86,7 +93,12 @@ def role_in(*roles: Role) -> Callable[[Account], Account]:
     def check(account: CurrentAccount) -> Account:
         if account.role not in roles:
             allowed = " or ".join(ROLE_NAMES[role] for role in roles)
-            raise Forbidden(f"Only {allowed} may do this; you are signed in as {account.role}.")
+            raise Forbidden(
+                f"Only {allowed} may do this; you are signed in as {account.role}.",
+                code="role_not_allowed",
+                roles=list(roles),
+                role=account.role,
+            )
         return account
 
     return check

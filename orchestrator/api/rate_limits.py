@@ -19,7 +19,7 @@ from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
 from orchestrator.core.config import Settings
-from orchestrator.errors import DomainError
+from orchestrator.domain.errors import DomainError
 
 
 class Door(StrEnum):
@@ -30,11 +30,13 @@ class Door(StrEnum):
 
 
 class TooManyRequests(DomainError):
+    """A door's allowance is used up: `wait` seconds until the next attempt counts."""
+
     status_code = 429
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message)
-        self.retry_after = retry_after
+    def __init__(self, message: str, *, code: str, wait: int, **params: object) -> None:
+        super().__init__(message, code=code, wait=wait, **params)
+        self.retry_after = wait
 
 
 _REFUSALS = {
@@ -70,7 +72,10 @@ class RateLimits:
                 reset_at = self.limiter.get_window_stats(rate, door, client).reset_time
                 wait = max(1, math.ceil(reset_at - time.time()))
                 raise TooManyRequests(
-                    f"{_REFUSALS[door]} Wait {wait} seconds before trying again.", wait
+                    f"{_REFUSALS[door]} Wait {wait} seconds before trying again.",
+                    code="too_many_requests",
+                    door=door,
+                    wait=wait,
                 )
 
     def count(self, door: Door, client: str) -> None:

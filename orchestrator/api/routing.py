@@ -28,9 +28,10 @@ from orchestrator.api.deps import bearer_token
 from orchestrator.api.errors import ERROR_RESPONSES
 from orchestrator.api.rate_limits import Door, RateLimits, client_of
 from orchestrator.api.strict_json import parse_strict_json
-from orchestrator.errors import Unauthenticated
+from orchestrator.database.tables import Account, Printer
+from orchestrator.domain.errors import Unauthenticated
+from orchestrator.domain.vocabulary import Role
 from orchestrator.services.credentials import caller_for_token
-from orchestrator.tables import Account, Printer, Role
 
 READS = frozenset({"GET", "HEAD", "OPTIONS"})
 NO_TOKEN = "Send your token in an 'Authorization: Bearer <token>' header."
@@ -107,14 +108,14 @@ def bearer_of(request: Request) -> str | None:
 async def _authenticate(request: Request) -> Account | Printer:
     token = bearer_of(request)
     if token is None:
-        raise Unauthenticated(NO_TOKEN)
+        raise Unauthenticated(NO_TOKEN, code="token_missing")
     limits: RateLimits = request.app.state.rate_limits
     client = client_of(request)
     limits.check(Door.TOKEN, client)
     caller = await run_in_threadpool(_caller_for_token, request.app.state.engine, token)
     if caller is None:
         limits.count(Door.TOKEN, client)
-        raise Unauthenticated(WRONG_TOKEN)
+        raise Unauthenticated(WRONG_TOKEN, code="token_invalid")
     return caller
 
 

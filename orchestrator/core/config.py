@@ -14,12 +14,13 @@ from typing import Literal
 from urllib.parse import unquote, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from limits import parse_many
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from printers.agent_config import check_broker_url
-from printers.topics import check_prefix
+from printers.protocol.broker import check_broker_url
+from printers.protocol.topics import check_prefix
 
 ENV_PREFIX = "MAKERLINE_"
 PLACEHOLDER_SECRET = "change-me"
@@ -33,6 +34,10 @@ _PLACEHOLDER = re.compile(
 )
 
 IpNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+# Apprise's e-mail schemes (mailtos: TLS), and RaspiSMS over http or https (raspismss).
+MAIL_SCHEMES = ("mailto", "mailtos")
+SMS_SCHEMES = ("raspisms", "raspismss")
 
 
 def weak_secret(value: str) -> str | None:
@@ -75,6 +80,18 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(default=8000, ge=1, le=65535)
     board_port: int = Field(default=8501, ge=1, le=65535)
+    board_secret: str = Field(
+        default="",
+        description="The Fernet key the web app seals its sign-in cookies with. Empty: one "
+        "is made on first start and kept in <data_dir>/board-secret. Set it when several "
+        "web app processes serve the same address.",
+    )
+    board_session_hours: float = Field(
+        default=12,
+        gt=0,
+        le=24 * 30,
+        description="How long a sign-in to the web app lasts in a browser.",
+    )
     signup_mode: Literal["open", "invite"] = "open"
     invite_code: str = ""
     coordinator_token: str = ""
@@ -93,8 +110,11 @@ class Settings(BaseSettings):
     hub_delay_hours: float = Field(
         default=24, ge=0, description="Collection, QC, assembly and delivery after printing."
     )
-    film_allowance: int = Field(
-        default=0, ge=0, description="Headbands printed beyond the film on hand."
+    supply_allowance: int = Field(
+        default=0,
+        ge=0,
+        description="Units of each supply (film, elastic...) the planner prints parts for "
+        "beyond what the hub holds.",
     )
     allowed_private_networks: str = Field(
         default="",
@@ -122,6 +142,50 @@ class Settings(BaseSettings):
         "coordinator is not limited).",
     )
     max_printers_per_maker: int = Field(default=25, ge=1, le=1000)
+    web_url: str = Field(
+        default="http://127.0.0.1:8501",
+        max_length=500,
+        description="The web app's address as people reach it: every message links to a "
+        "page under it.",
+    )
+    mail_url: str = Field(
+        default="",
+        max_length=2000,
+        description="The SMTP server messages are mailed through, as an Apprise URL: "
+        "mailtos://user:password@smtp.example.org:587?from=makerline@fablab.fr. Empty: no "
+        "e-mail is sent (the messages are marked failed, and the board shows why).",
+    )
+    sms_url: str = Field(
+        default="",
+        max_length=2000,
+        description="A RaspiSMS gateway: raspismss://API_KEY@sms.example.org/raspisms "
+        "(https) or raspisms://API_KEY@192.168.1.30 (http, on the fab-lab's LAN).",
+    )
+    notify_group_seconds: float = Field(
+        default=60,
+        ge=0,
+        le=3600,
+        description="Messages of one kind to one person queued within this long go out as one.",
+    )
+    notify_max_attempts: int = Field(default=5, ge=1, le=20)
+    notify_retry_seconds: float = Field(
+        default=30,
+        gt=0,
+        le=3600,
+        description="The first retry's delay; each next one waits twice as long.",
+    )
+    silent_printer_days: int = Field(
+        default=3,
+        ge=1,
+        le=60,
+        description="The coordinator is told of a printer silent for this many days.",
+    )
+    forecast_change_hours: float = Field(
+        default=24,
+        ge=1,
+        le=24 * 30,
+        description="A centre is told when its order's forecast moves by more than this.",
+    )
 
     @field_validator("timezone")
     @classmethod
@@ -140,6 +204,49 @@ class Settings(BaseSettings):
         return value
 
     _mqtt_url = field_validator("mqtt_url")(check_broker_url)
+
+    @field_validator("board_secret")
+    @classmethod
+    def _fernet_key(cls, value: str) -> str:
+        if value:
+            try:
+                Fernet(value)
+            except ValueError:
+                raise ValueError(
+                    "must be a Fernet key: python3 -c 'from cryptography.fernet import "
+                    "Fernet; print(Fernet.generate_key().decode())'"
+                ) from None
+        return value
+
+    @field_validator("web_url")
+    @classmethod
+    def _web_address(cls, value: str) -> str:
+        parts = urlsplit(value)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError("must be an address such as https://makerline.fablab.fr")
+        return value.rstrip("/")
+
+    @field_validator("mail_url")
+    @classmethod
+    def _mail_server(cls, value: str) -> str:
+        if value and (urlsplit(value).scheme not in MAIL_SCHEMES or not urlsplit(value).hostname):
+            raise ValueError(
+                "must be an Apprise mail URL such as "
+                "mailtos://user:password@smtp.example.org:587?from=makerline@fablab.fr"
+            )
+        return value
+
+    @field_validator("sms_url")
+    @classmethod
+    def _sms_gateway(cls, value: str) -> str:
+        if value:
+            parts = urlsplit(value)
+            if parts.scheme not in SMS_SCHEMES or not parts.hostname or not parts.username:
+                raise ValueError(
+                    "must be a RaspiSMS gateway with its API key, such as "
+                    "raspismss://API_KEY@sms.example.org/raspisms"
+                )
+        return value
 
     @field_validator("allowed_private_networks")
     @classmethod
@@ -201,6 +308,11 @@ class Settings(BaseSettings):
     @property
     def uploads_dir(self) -> Path:
         return self.data_dir / "uploads"
+
+    @property
+    def board_secret_file(self) -> Path:
+        """Where the web app keeps the key it made, when `board_secret` is not set."""
+        return self.data_dir / "board-secret"
 
 
 def load_settings(**overrides: object) -> Settings:

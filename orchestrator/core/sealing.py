@@ -41,6 +41,12 @@ def seal(service_secret: str, plaintext: str) -> str:
     return SEALED_PREFIX + _fernet(service_secret).encrypt(plaintext.encode()).decode()
 
 
+def seal_if_given(service_secret: str, plaintext: str | None) -> str | None:
+    """An optional secret as it is stored: sealed, or None if none was given (an empty
+    value is none: a form's blank field clears the secret)."""
+    return seal(service_secret, plaintext) if plaintext else None
+
+
 def is_sealed(value: str) -> bool:
     return value.startswith(SEALED_PREFIX)
 

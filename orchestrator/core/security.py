@@ -7,7 +7,6 @@ useless; a slow password hash would only slow every request down.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 
 TOKEN_PREFIX = "mkl_"
@@ -19,7 +18,3 @@ def new_token() -> str:
 
 def hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
-
-
-def token_matches(token: str, token_hash: str) -> bool:
-    return hmac.compare_digest(hash_token(token), token_hash)

@@ -1,6 +1,6 @@
 """The MQTT bridge: printers' statuses and events in, validated, into state and database.
 
-- Statuses go to the in-memory `LiveBoard`; a flusher thread writes the changed ones in
+- Statuses go to the in-memory `StatusCache`; a flusher thread writes the changed ones in
   one statement every `status_flush_seconds`.
 - Events go to the `EventWriter`, which stores whatever has arrived in one transaction
   (each event with the job transition it causes) and only then acknowledges their messages
@@ -12,7 +12,8 @@
   of events per print; an agent back from days offline replays its outbox well within it.
 - Printers that run the OctoPrint-MQTT plugin instead of our agent come in through
   `PluginPrinters` (their own base topics, re-read when printers change) and go down the
-  same two paths: `apply_status` and `record_event`.
+  same two paths: `apply_status` and `record_event`. The bridge hands itself to it as its
+  `PrinterReports`, the only part of the bridge plugin code sees.
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ from sqlmodel import Session
 from orchestrator.core.config import Settings
 from orchestrator.link.connection import Ack, AcksLater, ServiceConnection
 from orchestrator.link.event_writer import EventWriter
-from orchestrator.link.live import LiveBoard
 from orchestrator.link.plugin_printers import PluginPrinters
+from orchestrator.link.status_cache import StatusCache
 from orchestrator.services import printer_link
-from printers.payloads import EventPayload, PayloadError, StatusPayload, parse_payload
-from printers.topics import (
+from printers.protocol.payloads import EventPayload, PayloadError, StatusPayload, parse_payload
+from printers.protocol.topics import (
     Channel,
     TopicError,
     all_printers_subscription,
@@ -72,13 +73,15 @@ class Bridge:
         self.share_group = share_group
         self.on_event = on_event
         self.on_state_change = on_state_change
-        self.board = LiveBoard()
+        self.statuses = StatusCache()
         self.stopping = threading.Event()
         self.known_printers: set[int] = set()
         self.known_refreshed_at = 0.0
         self.event_rates = MovingWindowRateLimiter(MemoryStorage())
         self.flooding: set[int] = set()  # printers whose flood was logged
-        self.plugin_printers = PluginPrinters(self)
+        self.plugin_printers = PluginPrinters(
+            reports=self, engine=engine, settings=settings, connection=connection
+        )
         self.event_writer = EventWriter(
             engine=engine,
             max_attempts=settings.max_job_attempts,
@@ -182,8 +185,8 @@ class Bridge:
 
     def apply_status(self, printer_id: int, status: StatusPayload) -> None:
         self.counters.add("statuses")
-        before = self.board.get(printer_id)
-        if not self.board.apply(printer_id, status, datetime.now(UTC)):
+        before = self.statuses.get(printer_id)
+        if not self.statuses.apply(printer_id, status, datetime.now(UTC)):
             self.counters.add("stale_statuses")
             return
         if self.on_state_change and (before is None or before.state != status.state):
@@ -241,7 +244,7 @@ class Bridge:
     # --- batched writes ---
 
     def flush_once(self) -> int:
-        batch = self.board.take_changes()
+        batch = self.statuses.take_changes()
         try:
             with Session(self.engine) as session:
                 written = printer_link.flush_statuses(session, batch)
@@ -249,7 +252,7 @@ class Bridge:
                 session.commit()
             return written
         except (OperationalError, InterfaceError):
-            self.board.requeue(batch)
+            self.statuses.requeue(batch)
             log.warning("database unavailable; %d statuses kept for the next batch", len(batch))
             return 0
 

@@ -18,15 +18,16 @@ from pathlib import Path
 from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
-from orchestrator.errors import InvalidRequest
+from orchestrator.database.tables import Printer
+from orchestrator.domain.errors import InvalidRequest
+from orchestrator.domain.vocabulary import ConnectionKind
 from orchestrator.link.plugin_printers import (
     plugin_routes,
     render_plugin_acl,
     render_service_plugin_reads,
 )
-from orchestrator.tables import ConnectionKind, Printer
-from printers.agent_config import broker_address
-from printers.broker_auth import (
+from printers.protocol.broker import broker_address
+from printers.protocol.broker_auth import (
     mosquitto_password_hash,
     printer_username,
     render_acl_file,
@@ -49,7 +50,8 @@ def write_broker_files(session: Session, settings: Settings, out_dir: Path) -> B
     if not service.username or not service.password:
         raise InvalidRequest(
             "MAKERLINE_MQTT_URL must carry the service's credentials "
-            "(mqtt://service:password@host:1883) to write the broker's files."
+            "(mqtt://service:password@host:1883) to write the broker's files.",
+            code="mqtt_url_needs_credentials",
         )
     printers = list(
         session.exec(

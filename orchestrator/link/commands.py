@@ -6,10 +6,10 @@ import os
 import threading
 import uuid
 
-from orchestrator.errors import DomainError
+from orchestrator.domain.errors import DomainError
 from orchestrator.link.connection import Counters, ServiceConnection
-from printers.payloads import CommandKind, CommandPayload, now
-from printers.topics import commands_topic
+from printers.protocol.payloads import CommandKind, CommandPayload, now
+from printers.protocol.topics import commands_topic
 
 
 class BrokerUnavailable(DomainError):
@@ -59,7 +59,8 @@ class CommandPublisher:
         if not connection.connected.wait(wait_s):
             raise BrokerUnavailable(
                 "The MQTT broker cannot be reached, so the printer was not told. "
-                "Try again in a moment."
+                "Try again in a moment.",
+                code="broker_unreachable",
             )
         return connection
 
@@ -70,7 +71,9 @@ class CommandPublisher:
         )
         info.wait_for_publish(timeout=timeout_s)
         if not info.is_published():
-            raise BrokerUnavailable("The broker did not acknowledge the command in time.")
+            raise BrokerUnavailable(
+                "The broker did not acknowledge the command in time.", code="broker_no_ack"
+            )
 
     def kick(self) -> None:
         """Tell orchestrators that something changed. Best effort and never blocking: if

@@ -21,9 +21,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from printers.agent_config import broker_address
-from printers.payloads import ServiceStatus
-from printers.topics import service_status_topic
+from printers.protocol.broker import broker_address
+from printers.protocol.payloads import ServiceStatus
+from printers.protocol.topics import service_status_topic
 
 log = logging.getLogger(__name__)
 

@@ -22,7 +22,7 @@ from typing import NoReturn
 from amqtt.adapters import ReaderAdapter, StreamWriterAdapter
 from amqtt.broker import Broker
 
-from printers.payloads import MAX_PACKET_BYTES
+from printers.protocol.payloads import MAX_PACKET_BYTES
 
 log = logging.getLogger(__name__)
 

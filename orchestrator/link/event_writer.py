@@ -36,7 +36,7 @@ from sqlmodel import Session
 
 from orchestrator.link.connection import Ack, Counters
 from orchestrator.services import printer_link
-from printers.payloads import EventPayload
+from printers.protocol.payloads import EventPayload
 
 log = logging.getLogger(__name__)
 

@@ -1,12 +1,11 @@
-"""Where the service may send a request: its outbound policy.
+"""Where the service may send a request: the connection that holds to its outbound policy.
 
 The service calls the OctoPrint servers of plugin printers, at addresses makers typed.
 Left alone, that would let any maker make the service call its own host or the fab-lab's
 LAN (request forgery). So:
 - a URL the service calls is http or https;
-- the address it connects to must be public: not loopback, private, link-local, shared,
-  reserved, unspecified or multicast, nor an IPv4-mapped, NAT64 or 6to4 form of one,
-  unless it lies in a network the fab-lab allowed (`MAKERLINE_ALLOWED_PRIVATE_NETWORKS`);
+- the address it connects to must be one the policy allows
+  (`orchestrator.core.outbound_policy`: public, or in a network the fab-lab allowed);
 - the name is resolved when the connection is made, and the socket connects to the very
   address that was checked (then its peer is checked again), so a name that answers one
   address at registration and another later (DNS rebinding) gains nothing, and a refused
@@ -14,8 +13,7 @@ LAN (request forgery). So:
 - no proxy from the environment, and no redirect is followed: each would carry the
   OctoPrint key to wherever it points.
 
-`outbound_session` gives the `requests.Session` that holds to this; `literal_address_refused`
-lets registration refuse at once a URL whose host is a refused address. The printer agent
+`outbound_session` gives the `requests.Session` that holds to this. The printer agent
 does not use this: it calls its maker's own OctoPrint, on the maker's LAN.
 """
 
@@ -23,9 +21,7 @@ from __future__ import annotations
 
 import ipaddress
 import socket
-from collections.abc import Iterable
 from typing import Any
-from urllib.parse import urlsplit
 
 import requests
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -35,10 +31,8 @@ from urllib3.poolmanager import PoolManager
 from urllib3.util.connection import allowed_gai_family, create_connection
 
 from orchestrator.core.config import IpNetwork
-from printers.octoprint import DEFAULT_TIMEOUT_SECONDS, TimeoutAdapter, session_through
-
-IpAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
-_NAT64 = ipaddress.ip_network("64:ff9b::/96")
+from orchestrator.core.outbound_policy import address_allowed
+from printers.octoprint.rest import DEFAULT_TIMEOUT_SECONDS, TimeoutAdapter, session_through
 
 
 class AddressNotAllowed(Exception):
@@ -48,43 +42,6 @@ class AddressNotAllowed(Exception):
     def __init__(self, address: str) -> None:
         super().__init__("the address is on a private network the fab-lab has not allowed")
         self.address = address  # for the service's log, never for a user
-
-
-# --- the policy (pure) ----------------------------------------------------------------
-
-
-def _forms(address: IpAddress) -> list[IpAddress]:
-    """The address and every IPv4 address it carries inside it."""
-    forms: list[IpAddress] = [address]
-    if isinstance(address, ipaddress.IPv6Address):
-        if address.ipv4_mapped is not None:
-            forms.append(address.ipv4_mapped)
-        if address.sixtofour is not None:
-            forms.append(address.sixtofour)
-        if address.teredo is not None:
-            forms.extend(address.teredo)
-        if address in _NAT64:
-            forms.append(ipaddress.IPv4Address(int(address) & 0xFFFFFFFF))
-    return forms
-
-
-def address_allowed(address: IpAddress, networks_allowed: Iterable[IpNetwork]) -> bool:
-    """Whether the service may connect to `address`: public, or in a network allowed."""
-    forms = _forms(address)
-    if any(form in network for form in forms for network in networks_allowed):
-        return True
-    return all(form.is_global and not form.is_multicast for form in forms)
-
-
-def literal_address_refused(url: str, networks_allowed: Iterable[IpNetwork]) -> bool:
-    """Whether `url`'s host is an address (not a name) the service may not connect to.
-    Names are left to the connection, which resolves them when it is made."""
-    host = urlsplit(url).hostname or ""
-    try:
-        address = ipaddress.ip_address(host.split("%")[0])
-    except ValueError:
-        return False
-    return not address_allowed(address, networks_allowed)
 
 
 # --- the connection -------------------------------------------------------------------

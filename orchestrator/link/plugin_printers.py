@@ -2,13 +2,14 @@
 
 What this module owns, for the bridge:
 - Which printers are ingested (`plugin_routes`): each needs a base topic of its own, kept
-  as the plugin's settings show it, whose topics (`printers.topics.plugin_write_filters`)
+  as the plugin's settings show it, whose topics (`printers.protocol.topics.plugin_write_filters`)
   overlap neither another printer's nor the service's. The broker's ACL is written from the
   same filters, so what the bridge listens to and what a printer may write cannot drift
   apart.
 - Their subscriptions, re-read when the printers change, and one `PluginPrinterView` per
-  printer. Each message is folded by `printers.octoprint_mqtt`, and its status and event go
-  down the agents' paths (`Bridge.apply_status`, `Bridge.record_event`).
+  printer. Each message is folded by `printers.plugin.octoprint_mqtt`, and its status and event go
+  down the agents' paths, through the small interface the bridge hands in
+  (`PrinterReports`: `apply_status`, `record_event`, `reject`).
 - Their commands. The plugin takes none, so `start_job` becomes a REST upload-and-start in
   a worker thread, and the API's `clear_bed`, `cancel`, `pause` and `resume` (published on
   the printer's usual command topic) are carried out here. Before a start, OctoPrint is
@@ -38,34 +39,28 @@ import time
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, TypeVar
+from typing import Protocol, TypeVar
 
+from sqlalchemy import Engine
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlmodel import Session, col, select
 
-from orchestrator.core.config import IpNetwork, Settings
-from orchestrator.core.sealing import UnreadableSecret, open_sealed, seal
-from orchestrator.errors import DomainError, Unprocessable
-from orchestrator.lifecycle import ON_PRINTER
-from orchestrator.link.outbound import AddressNotAllowed, literal_address_refused, outbound_session
+from orchestrator.core.config import Settings
+from orchestrator.core.sealing import UnreadableSecret, open_sealed
+from orchestrator.database.tables import BASE_TOPIC_PATTERN, Job, Printer, PrinterStatus
+from orchestrator.domain.errors import DomainError
+from orchestrator.domain.vocabulary import ON_PRINTER, ConnectionKind, JobStatus
+from orchestrator.link.connection import ServiceConnection
+from orchestrator.link.outbound import AddressNotAllowed, outbound_session
 from orchestrator.services import parts
-from orchestrator.tables import (
-    BASE_TOPIC_PATTERN,
-    ConnectionKind,
-    Job,
-    JobStatus,
-    Printer,
-    PrinterStatus,
-)
-from printers.job_files import gcode_filename, job_id_from_filename
-from printers.octoprint import (
+from printers.octoprint.rest import (
     LastPrint,
     OctoPrintAdapter,
     OctoPrintError,
     OctoPrintSnapshot,
     OctoPrintWrongState,
 )
-from printers.octoprint_mqtt import (
+from printers.plugin.octoprint_mqtt import (
     ACTIVE,
     PluginIngestion,
     PluginLink,
@@ -83,25 +78,24 @@ from printers.octoprint_mqtt import (
     start_verdict,
     view_from_state,
 )
-from printers.payloads import (
+from printers.protocol.job_files import gcode_filename, job_id_from_filename
+from printers.protocol.payloads import (
     CommandKind,
     CommandPayload,
     EventKind,
     EventPayload,
     PayloadError,
     PrinterState,
+    StatusPayload,
     parse_payload,
 )
-from printers.topics import (
+from printers.protocol.topics import (
     check_prefix,
     commands_topic,
     filters_overlap,
     plugin_subscriptions,
     plugin_write_filters,
 )
-
-if TYPE_CHECKING:
-    from orchestrator.link.bridge import Bridge
 
 log = logging.getLogger(__name__)
 Result = TypeVar("Result")
@@ -139,32 +133,15 @@ def refuse_unroutable(session: Session, prefix: str, printer_id: int) -> None:
     """Refuse a plugin printer the bridge could not follow (no, bad or taken base topic)."""
     _routes, skipped = plugin_routes(session.exec(select(Printer)), prefix)
     if printer_id in skipped:
-        raise UnroutablePrinter(f"This printer cannot be followed: {skipped[printer_id]}.")
+        raise UnroutablePrinter(
+            f"This printer cannot be followed: {skipped[printer_id]}.",
+            code="printer_unroutable",
+            printer=printer_id,
+        )
 
 
 class UnroutablePrinter(DomainError):
     status_code = 422
-
-
-def refuse_uncallable_octoprint(printer: Printer, networks_allowed: tuple[IpNetwork, ...]) -> None:
-    """Refuse at once a plugin printer whose OctoPrint URL is an address the service may not
-    call. A name is resolved, and checked, each time it is called."""
-    url = printer.octoprint_url
-    if printer.connection_kind != ConnectionKind.OCTOPRINT_MQTT or not url:
-        return
-    if literal_address_refused(url, networks_allowed):
-        raise Unprocessable(
-            "octoprint_url is a loopback, private or link-local address, which the service "
-            "may not call. Give the address your OctoPrint answers at from the internet, or "
-            "ask the fab-lab to allow its network."
-        )
-
-
-def sealed_octoprint_key(api_key: str | None, settings: Settings) -> str | None:
-    """An OctoPrint API key as it is stored: sealed with the service's secret."""
-    if not api_key:
-        return None
-    return seal(settings.secret, api_key)
 
 
 class OctoPrintKeyUnreadable(OctoPrintError):
@@ -336,12 +313,35 @@ def _start_times(session: Session, job_ids: Iterable[str | None]) -> dict[str, f
 # --- the bridge's part ----------------------------------------------------------------
 
 
+class PrinterReports(Protocol):
+    """Where plugin printers' news goes: the two paths every printer's news takes, agent or
+    plugin (`record_event` stores the event and its job transition before it returns), and
+    the count of a message that does not parse. The bridge is one and hands itself in: this
+    module sees nothing else of it."""
+
+    def apply_status(self, printer_id: int, status: StatusPayload) -> None: ...
+
+    def record_event(self, printer_id: int, event: EventPayload) -> None: ...
+
+    def reject(self, topic: str, why: str) -> None: ...
+
+
 class PluginPrinters:
     """The plugin printers one bridge ingests and commands. Thread-safe."""
 
-    def __init__(self, bridge: Bridge) -> None:
-        self.bridge = bridge
-        self.counters = bridge.counters
+    def __init__(
+        self,
+        *,
+        reports: PrinterReports,
+        engine: Engine,
+        settings: Settings,
+        connection: ServiceConnection,
+    ) -> None:
+        self.reports = reports
+        self.engine = engine
+        self.settings = settings
+        self.connection = connection
+        self.counters = connection.counters
         self.lock = threading.RLock()
         self.routes: dict[int, PluginRoute] = {}
         self.views: dict[int, PluginPrinterView] = {}
@@ -364,8 +364,8 @@ class PluginPrinters:
     def refresh(self) -> None:
         """Subscribe newly registered plugin printers, drop removed ones, follow changed
         base topics, and ask OctoPrint about the printers the plugin does not tell of."""
-        prefix = self.bridge.settings.mqtt_topic_prefix
-        with Session(self.bridge.engine) as session:
+        prefix = self.settings.mqtt_topic_prefix
+        with Session(self.engine) as session:
             printers = list(
                 session.exec(
                     select(Printer).where(Printer.connection_kind == ConnectionKind.OCTOPRINT_MQTT)
@@ -438,17 +438,16 @@ class PluginPrinters:
             self.handle_command(printer_id, topic, payload)
 
         for topic_filter in plugin_subscriptions(route.base_topic):
-            self.bridge.connection.subscribe(topic_filter, on_plugin)
-        self.bridge.connection.subscribe(commands_topic(printer_id, prefix), on_command)
+            self.connection.subscribe(topic_filter, on_plugin)
+        self.connection.subscribe(commands_topic(printer_id, prefix), on_command)
         log.info("ingesting OctoPrint-MQTT printer %s under %r", printer_id, route.base_topic)
 
     def _unsubscribe(self, route: PluginRoute, prefix: str) -> None:
-        connection = self.bridge.connection
         filters = [
             *plugin_subscriptions(route.base_topic),
             commands_topic(route.printer_id, prefix),
         ]
-        connection.unsubscribe(set(filters))
+        self.connection.unsubscribe(set(filters))
         log.info("no longer ingesting OctoPrint-MQTT printer %s", route.printer_id)
 
     # --- messages (paho's network thread) ---
@@ -472,14 +471,14 @@ class PluginPrinters:
                 ),
             )
         except PluginMessageError as error:
-            self.bridge.reject(topic, str(error))
+            self.reports.reject(topic, str(error))
 
     def handle_command(self, printer_id: int, topic: str, payload: bytes) -> None:
         """The API's commands to a plugin printer, carried out since no agent will."""
         try:
             command = parse_payload(CommandPayload, payload)
         except PayloadError as error:
-            self.bridge.reject(topic, str(error))
+            self.reports.reject(topic, str(error))
             return
         if command.kind == CommandKind.CLEAR_BED:
             # The command's own time makes a redelivered command the same BedCleared.
@@ -505,9 +504,9 @@ class PluginPrinters:
             ready = result.view.state == PrinterState.IDLE
             waiting = self.waiting.pop(printer_id, None) if ready else None
         if result.status is not None:
-            self.bridge.apply_status(printer_id, result.status)
+            self.reports.apply_status(printer_id, result.status)
         if result.event is not None:
-            self.bridge.record_event(printer_id, result.event)
+            self.reports.record_event(printer_id, result.event)
         if result.wants_probe:
             self._probe_soon(printer_id)
         if waiting is not None:
@@ -546,10 +545,14 @@ class PluginPrinters:
     def _start(self, start: RestStart) -> None:
         filename = gcode_filename(str(start.job_id))
         try:
-            with Session(self.bridge.engine) as session:
+            with Session(self.engine) as session:
                 printer = session.get(Printer, start.printer_id)
                 if printer is None:
-                    raise DomainError(f"printer {start.printer_id} is no longer registered")
+                    raise DomainError(
+                        f"printer {start.printer_id} is no longer registered",
+                        code="printer_gone",
+                        printer=start.printer_id,
+                    )
                 job = session.get(Job, start.job_id)
                 if (
                     job is None
@@ -568,7 +571,7 @@ class PluginPrinters:
                 given_at = (job.assigned_at or job.created_at).timestamp()
                 path, _sha = parts.gcode_for_job(
                     session=session,
-                    settings=self.bridge.settings,
+                    settings=self.settings,
                     printer=printer,
                     job_id=start.job_id,
                 )
@@ -588,7 +591,7 @@ class PluginPrinters:
             outcome = call_octoprint(
                 url,
                 key,
-                self.bridge.settings,
+                self.settings,
                 lambda octoprint: start_unless_done(octoprint, filename, gcode, given_at),
             )
         except OctoPrintWrongState:
@@ -681,7 +684,7 @@ class PluginPrinters:
             reason=f"OctoPrint did not start the job: {why}"[:500],
             ts=ts,
         )
-        self.bridge.record_event(start.printer_id, event)
+        self.reports.record_event(start.printer_id, event)
 
     def _probe_soon(self, printer_id: int) -> None:
         with self.lock:
@@ -705,7 +708,7 @@ class PluginPrinters:
 
         try:
             snapshot, last_print = call_octoprint(
-                route.octoprint_url, route.octoprint_api_key, self.bridge.settings, look
+                route.octoprint_url, route.octoprint_api_key, self.settings, look
             )
         except OctoPrintError as error:
             log.info("OctoPrint of printer %s did not answer: %s", route.printer_id, error)
@@ -722,7 +725,7 @@ class PluginPrinters:
         on it (any more): what OctoPrint says of it then changes no job."""
         if job_id is None or not job_id.isdigit():
             return None
-        with Session(self.bridge.engine) as session:
+        with Session(self.engine) as session:
             job = session.get(Job, int(job_id))
         if job is None or job.printer_id != printer_id or job.status not in ON_PRINTER:
             return None
@@ -740,9 +743,7 @@ class PluginPrinters:
             CommandKind.RESUME: OctoPrintAdapter.resume,
         }[kind]
         try:
-            call_octoprint(
-                route.octoprint_url, route.octoprint_api_key, self.bridge.settings, action
-            )
+            call_octoprint(route.octoprint_url, route.octoprint_api_key, self.settings, action)
         except OctoPrintError as error:
             self.counters.add("rest_command_failures")
             log.warning("OctoPrint of printer %s refused %s: %s", printer_id, kind, error)
@@ -751,11 +752,3 @@ class PluginPrinters:
         with self.lock:
             self.waiting.clear()
         self.rest.shutdown(wait=True, cancel_futures=True)
-
-
-def clear_plugin_bed(
-    bridge: Bridge, printer_id: int, ts: float | None = None
-) -> EventPayload | None:
-    """Record that a plugin printer's bed is clear (BedCleared through the bridge); None if
-    the printer is not a plugin printer this bridge ingests, or was not awaiting a clear."""
-    return bridge.plugin_printers.clear_bed(printer_id, time.time() if ts is None else ts)

@@ -11,9 +11,9 @@ from typing import Any
 import paho.mqtt.client as mqtt
 from paho.mqtt.enums import CallbackAPIVersion
 
-from printers.agent_config import broker_address
-from printers.payloads import PayloadError, ServiceStatus, parse_payload
-from printers.topics import service_status_topic
+from printers.protocol.broker import broker_address
+from printers.protocol.payloads import PayloadError, ServiceStatus, parse_payload
+from printers.protocol.topics import service_status_topic
 
 
 class ServiceWatch:

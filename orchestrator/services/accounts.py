@@ -6,17 +6,12 @@ import hmac
 
 from sqlmodel import Session, select
 
+from orchestrator.api.schemas import AccountCreate, AccountWithToken, SignupRequest
 from orchestrator.core.config import Settings
 from orchestrator.core.security import hash_token, new_token
-from orchestrator.errors import Forbidden, NotFound
-from orchestrator.tables import (
-    Account,
-    AccountCreate,
-    AccountWithToken,
-    Maker,
-    Role,
-    SignupRequest,
-)
+from orchestrator.database.tables import Account, Maker
+from orchestrator.domain.errors import Forbidden, NotFound
+from orchestrator.domain.vocabulary import Role
 
 
 def create_account(
@@ -52,14 +47,21 @@ def sign_up(
 ) -> AccountWithToken:
     """Sign a maker up (open, or with the invite code), or a health centre (always with it)."""
     if request.role == Role.COORDINATOR:
-        raise Forbidden("Coordinator accounts are created by a coordinator, not by sign-up.")
+        raise Forbidden(
+            "Coordinator accounts are created by a coordinator, not by sign-up.",
+            code="coordinator_signup_refused",
+        )
     if request.role == Role.HEALTH_CENTRE and not invited:
         raise Forbidden(
             "Health centres sign up with the invite code the fab-lab gave them; "
-            "ask the coordinator for it."
+            "ask the coordinator for it.",
+            code="centre_needs_invite",
         )
     if settings.signup_mode == "invite" and not invited:
-        raise Forbidden("Sign-up needs the coordinator's invite code, and this one is not right.")
+        raise Forbidden(
+            "Sign-up needs the coordinator's invite code, and this one is not right.",
+            code="invite_code_wrong",
+        )
     account_in = AccountCreate(**request.model_dump(include=set(AccountCreate.model_fields)))
     return create_account(session=session, account_in=account_in, city=request.city)
 
@@ -67,7 +69,7 @@ def sign_up(
 def maker_of(*, session: Session, account: Account) -> Maker:
     maker = session.exec(select(Maker).where(Maker.account_id == account.id)).first()
     if maker is None:
-        raise NotFound("This account has no maker profile.")
+        raise NotFound("This account has no maker profile.", code="no_maker_profile")
     return maker
 
 
@@ -78,7 +80,7 @@ def maker_profile_id(*, session: Session, account: Account) -> int | None:
 def get_maker(*, session: Session, maker_id: int) -> Maker:
     maker = session.get(Maker, maker_id)
     if maker is None:
-        raise NotFound(f"Maker {maker_id} does not exist.")
+        raise NotFound(f"Maker {maker_id} does not exist.", code="maker_not_found", maker=maker_id)
     return maker
 
 
@@ -96,7 +98,9 @@ def list_makers(*, session: Session) -> list[Maker]:
 def get_account(*, session: Session, account_id: int) -> Account:
     account = session.get(Account, account_id)
     if account is None:
-        raise NotFound(f"Account {account_id} does not exist.")
+        raise NotFound(
+            f"Account {account_id} does not exist.", code="account_not_found", account=account_id
+        )
     return account
 
 

@@ -9,63 +9,86 @@ grid, job queue) are read a page at a time.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 
 from sqlalchemy import and_, func, or_
-from sqlmodel import Session, SQLModel, col, select
+from sqlmodel import Session, col, select
 
+from orchestrator.api.schemas import (
+    Alert,
+    AlertKind,
+    BoardSummary,
+    FunnelCount,
+    FunnelStep,
+    JobQueue,
+    PrinterCounts,
+    PrinterGrid,
+    PrinterRow,
+    ProductLine,
+    StockBalance,
+    SupplyOutlook,
+    ThroughputBucket,
+)
 from orchestrator.core.config import Settings
-from orchestrator.db import as_utc_hour, hour_of
-from orchestrator.eta import Forecast
-from orchestrator.parts.slicing import PART_PROBLEMS, SlicingProblem
-from orchestrator.scheduler import Profile
-from orchestrator.services.forecasts import delivery_forecasts
-from orchestrator.services.parts import PROFILE_FIELDS
-from orchestrator.services.planning import plate_capacity
-from orchestrator.stock import balance, order_balances, stock_balances
-from orchestrator.tables import (
-    ACTIVE_JOB_STATUSES,
+from orchestrator.database.engine import as_utc_hour, hour_of
+from orchestrator.database.stock import balance, order_balances, stock_balances
+from orchestrator.database.tables import (
+    QUEUE_ORDER,
     Account,
     BomLine,
-    Item,
+    DefectReport,
+    Hold,
     Job,
     JobAttempt,
-    JobStatus,
     Maker,
     Movement,
     Order,
-    OrderStatus,
     Part,
     Printer,
     PrinterStatus,
     Product,
     SlicingFailure,
-    Stage,
-    StockBalance,
     id_of,
+    utcnow,
 )
-from printers.payloads import PrinterState
+from orchestrator.domain.eta import Forecast
+from orchestrator.domain.ledger import remaining_need
+from orchestrator.domain.planner import is_supply, supply_needs
+from orchestrator.domain.scheduler import Profile
+from orchestrator.domain.vocabulary import (
+    HOLDS_PRINTER,
+    HoldStatus,
+    Item,
+    JobStatus,
+    OrderStatus,
+    Stage,
+)
+from orchestrator.parts.slicing import PART_PROBLEMS, SlicingProblem
+from orchestrator.services import defects, filament, quarantine
+from orchestrator.services.forecasts import delivery_forecasts
+from orchestrator.services.jobs import jobs_public
+from orchestrator.services.parts import PROFILE_FIELDS
+from orchestrator.services.pauses import paused_printers
+from orchestrator.services.planning import open_demands, plate_capacity, stock_by_stage
+from printers.protocol.payloads import PrinterState
 
 PRODUCT_ITEMS = (Item.VISOR, Item.AMICROCHE)
 # The part whose count stands for a product before assembly: one headband per visor.
 KEY_PART = {Item.VISOR: Item.HEADBAND, Item.AMICROCHE: Item.AMICROCHE}
-# Stock that is still on its way to a carer and already holds its film.
-FINISHED_STAGES = (Stage.ASSEMBLED, Stage.DISINFECTED, Stage.PACKED)
-FILM_RATE_WINDOW = timedelta(days=7)
+SUPPLY_RATE_WINDOW = timedelta(days=7)
+# A supply that runs out within this many days at the current rate is an alert: time
+# enough to ask a donor.
+SUPPLY_WARNING_DAYS = 7.0
 RECENT = timedelta(hours=24)
+# The throughput chart's bar widths, narrowest first: it takes the narrowest that shows
+# its window in `MAX_BARS` bars or fewer, and shows an hour at least.
+THROUGHPUT_WIDTHS = tuple(timedelta(minutes=m) for m in (5, 15, 30, 60, 180, 360, 720, 1440))
+MAX_BARS = 48
+MIN_THROUGHPUT_SPAN = timedelta(hours=1)
 # Printers that cannot be given work, listed at most: a broken setting is usually one
 # printer's, and a list past this length says "look at the slicer" well enough.
 MAX_PRINTER_ALERTS = 50
-
-
-class FunnelStep(StrEnum):
-    PRINTED = "printed"
-    COLLECTED = "collected"
-    QC_PASSED = "qc_passed"
-    ASSEMBLED = "assembled"
-    DISINFECTED = "disinfected"
-    DELIVERED = "delivered"
 
 
 # Each funnel step counts what ever arrived at a stage, so that the funnel shows flow,
@@ -82,116 +105,34 @@ FUNNEL_STAGES = {
 BACKWARD_REASONS = ("unpacking",)
 
 
-class AlertKind(StrEnum):
-    PRINTER_OFFLINE_DURING_JOB = "printer_offline_during_job"
-    JOB_FAILED_TWICE = "job_failed_twice"
-    FILM_SHORTFALL = "film_shortfall"
-    ORDER_LATE = "order_late"
-    PRINTER_CANNOT_PRINT = "printer_cannot_print"
-    PART_CANNOT_BE_SLICED = "part_cannot_be_sliced"
-
-
-class ProductLine(SQLModel):
-    item: Item
-    ordered: int
-    delivered: int
-    outstanding: int
-
-
-class PrinterCounts(SQLModel):
-    total: int
-    online: int
-    printing: int
-    awaiting_clear: int
-    idle: int
-    offline: int
-
-
-class FunnelCount(SQLModel):
-    item: Item
-    step: FunnelStep
-    quantity: int
-
-
-class FilmOutlook(SQLModel):
-    on_hand: int
-    used_per_day: float
-    days_left: float | None
-    needed_for_open_orders: int
-
-
-class ThroughputBucket(SQLModel):
-    start: datetime
-    printed: int
-    delivered: int
-
-
-class Alert(SQLModel):
-    """One thing the coordinator should look at. `params` fills the board's sentence
-    in the reader's language."""
-
-    kind: AlertKind
-    subject: str
-    params: dict[str, str | int | float | None]
-    since: datetime | None = None
-
-
-class BoardSummary(SQLModel):
-    generated_at: datetime
-    products: list[ProductLine]
-    printers: PrinterCounts
-    jobs_by_status: dict[str, int]
-    stock: list[StockBalance]
-    funnel: list[FunnelCount]
-    film: FilmOutlook
-    throughput: list[ThroughputBucket]
-    alerts: list[Alert]
-
-
-class PrinterRow(SQLModel):
-    printer_id: int
-    name: str
-    maker_id: int
-    maker_name: str
-    material: str
-    bed_x_mm: float
-    bed_y_mm: float
-    state: str
-    progress: float | None
-    job_id: int | None
-    part_key: str | None
-    last_seen_at: datetime | None
-    offline_since: datetime | None
-
-
-class PrinterGrid(SQLModel):
-    total: int
-    rows: list[PrinterRow]
-
-
 # --- the summary ----------------------------------------------------------------------
 
 
 def board_summary(*, session: Session, settings: Settings, hours: int) -> BoardSummary:
     now = datetime.now(UTC)
-    film = film_outlook(session, now)
+    supplies = supply_outlook(session, now)
     forecasts = delivery_forecasts(session=session, settings=settings)
+    bars, bar_width = throughput(session, now=now, lookback=timedelta(hours=hours))
     return BoardSummary(
         generated_at=now,
         products=product_lines(session),
         printers=printer_counts(session),
         jobs_by_status=jobs_by_status(session),
-        stock=[b for b in stock_balances(session) if b.quantity],
+        stock=in_production_order(b for b in stock_balances(session) if b.quantity),
         funnel=funnel(session),
-        film=film,
-        throughput=throughput(session, since=now - timedelta(hours=hours), hours=hours),
+        supplies=supplies,
+        throughput=bars,
+        throughput_bar_minutes=bar_width // timedelta(minutes=1),
         alerts=[
             *offline_during_job_alerts(session, now),
             *failed_twice_alerts(session),
-            *film_alerts(film),
+            *supply_alerts(supplies),
             *late_order_alerts(session, forecasts),
             *unsliceable_part_alerts(session),
             *printer_cannot_print_alerts(session),
+            *filament_alerts(session),
+            *defect_report_alerts(session, now),
+            *quarantine_alerts(session),
         ],
     )
 
@@ -205,18 +146,40 @@ def product_lines(session: Session) -> list[ProductLine]:
         .group_by(col(Product.item))
     ):
         ordered[item] += int(quantity)
-    lines = []
-    for item in PRODUCT_ITEMS:
-        delivered = balance(session, item, Stage.DELIVERED)
-        lines.append(
-            ProductLine(
-                item=item,
-                ordered=ordered[item],
-                delivered=delivered,
-                outstanding=max(0, ordered[item] - delivered),
-            )
+    remaining: Counter[str] = Counter()
+    for _product_id, item, needed in open_order_needs(session):
+        remaining[item] += needed
+    return [
+        ProductLine(
+            item=item,
+            ordered=ordered[item],
+            packed=balance(session, item, Stage.PACKED),
+            delivered=balance(session, item, Stage.DELIVERED),
+            remaining=remaining[item],
         )
-    return lines
+        for item in PRODUCT_ITEMS
+    ]
+
+
+def open_order_needs(session: Session) -> list[tuple[int, str, int]]:
+    """(product id, finished item, remaining need) of each open order."""
+    held = order_balances(session, (Stage.PACKED, Stage.DELIVERED))
+    return [
+        (
+            order.product_id,
+            item,
+            remaining_need(
+                order.quantity,
+                packed=held.get((id_of(order), Stage.PACKED), 0),
+                delivered=held.get((id_of(order), Stage.DELIVERED), 0),
+            ),
+        )
+        for order, item in session.exec(
+            select(Order, Product.item)
+            .join(Product, col(Order.product_id) == Product.id)
+            .where(Order.status == OrderStatus.OPEN)
+        )
+    ]
 
 
 def printer_counts(session: Session) -> PrinterCounts:
@@ -267,73 +230,126 @@ def funnel(session: Session) -> list[FunnelCount]:
     ]
 
 
-def throughput(session: Session, *, since: datetime, hours: int) -> list[ThroughputBucket]:
-    """Parts printed and goods delivered per hour, oldest hour first."""
-    start = since.replace(minute=0, second=0, microsecond=0)
-    buckets = [
-        ThroughputBucket(start=start + timedelta(hours=h), printed=0, delivered=0)
-        for h in range(hours + 1)
+def in_production_order(balances: Iterable[StockBalance]) -> list[StockBalance]:
+    """Stock by item, then by stage in the order goods go through them (the vocabulary's
+    order), rather than alphabetically."""
+    items, stages = list(Item), list(Stage)
+    return sorted(
+        balances,
+        key=lambda b: (items.index(b.item), stages.index(b.stage), b.material or ""),
+    )
+
+
+def throughput_window(first: datetime | None, now: datetime) -> tuple[datetime, timedelta]:
+    """The chart's first bar and the width of its bars, from the first moment with data
+    (an hour ago at the latest; with no data at all, a day ago): the narrowest width of
+    `THROUGHPUT_WIDTHS` that shows the window in `MAX_BARS` bars or fewer."""
+    first = min(first or now - timedelta(days=1), now - MIN_THROUGHPUT_SPAN)
+    for width in THROUGHPUT_WIDTHS:
+        start = bar_start(first, width)
+        if (now - start) // width < MAX_BARS:
+            break
+    return start, width
+
+
+def bar_start(moment: datetime, width: timedelta) -> datetime:
+    """The start of the bar of `width` that holds `moment`: bars are aligned on UTC
+    midnight, so a 15-minute bar starts at :00, :15, :30 or :45."""
+    midnight = moment.replace(hour=0, minute=0, second=0, microsecond=0)
+    return midnight + (moment - midnight) // width * width
+
+
+def throughput(
+    session: Session, *, now: datetime, lookback: timedelta
+) -> tuple[list[ThroughputBucket], timedelta]:
+    """Parts printed and goods delivered per bar, oldest bar first, and the bars' width,
+    over the window `throughput_window` picks from the first of them within `lookback`."""
+    flow = and_(
+        col(Movement.reason).in_(["job_done", "delivery"]),
+        col(Movement.delta) > 0,
+        col(Movement.at) >= now - lookback,
+    )
+    start, width = throughput_window(
+        session.exec(select(func.min(Movement.at)).where(flow)).one(), now
+    )
+    bars = [
+        ThroughputBucket(start=start + index * width, printed=0, delivered=0)
+        for index in range((now - start) // width + 1)
     ]
-    hour = hour_of(session, Movement.at)
-    rows = session.exec(
-        select(hour, Movement.reason, func.sum(Movement.delta))
-        .where(
-            col(Movement.reason).in_(["job_done", "delivery"]),
-            Movement.delta > 0,
-            col(Movement.at) >= start,
+    since_start = and_(flow, col(Movement.at) >= start)
+    counts: Iterable[tuple[datetime, str, int]]
+    if width % timedelta(hours=1):  # bars shorter than an hour: a few hours of rows
+        counts = session.exec(
+            select(Movement.at, Movement.reason, Movement.delta).where(since_start)
         )
-        .group_by(hour, col(Movement.reason))
-    )
-    by_start = {bucket.start: bucket for bucket in buckets}
-    for at, reason, total in rows:
-        bucket = by_start.get(as_utc_hour(at))
-        if bucket is None:
-            continue
+    else:  # whole hours: the database adds up each hour
+        hour = hour_of(session, Movement.at)
+        counts = (
+            (as_utc_hour(at), reason, total)
+            for at, reason, total in session.exec(
+                select(hour, Movement.reason, func.sum(Movement.delta))
+                .where(since_start)
+                .group_by(hour, col(Movement.reason))
+            )
+        )
+    for at, reason, quantity in counts:
+        bar = bars[min((at - start) // width, len(bars) - 1)]
         if reason == "job_done":
-            bucket.printed += int(total)
+            bar.printed += int(quantity)
         else:
-            bucket.delivered += int(total)
-    return buckets
+            bar.delivered += int(quantity)
+    return bars, width
 
 
-def film_outlook(session: Session, now: datetime) -> FilmOutlook:
-    """Film on hand against its recent use and what the open orders still need."""
-    on_hand = balance(session, Item.FILM_SHEET, Stage.ON_HAND)
-    first_use, used = session.exec(
-        select(func.min(Movement.at), func.coalesce(-func.sum(Movement.delta), 0)).where(
-            Movement.item == Item.FILM_SHEET,
-            Movement.stage == Stage.ON_HAND,
-            Movement.reason == "assembly",
-            col(Movement.at) >= now - FILM_RATE_WINDOW,
+def supply_outlook(session: Session, now: datetime) -> list[SupplyOutlook]:
+    """Each supply of the products' bills: on hand against its recent use by assembly and
+    what the open orders still need (`planner.supply_needs`, the planner's own rule)."""
+    supplies = sorted(
+        {
+            Item(item)
+            for item, product_item in session.exec(
+                select(BomLine.item, Product.item)
+                .join(Product, col(BomLine.product_id) == Product.id)
+                .distinct()
+            )
+            if is_supply(Item(item), Item(product_item))
+        }
+    )
+    if not supplies:
+        return []
+    used = {
+        item: (first_use, int(total))
+        for item, first_use, total in session.exec(
+            select(Movement.item, func.min(Movement.at), -func.sum(Movement.delta))
+            .where(
+                col(Movement.item).in_(supplies),
+                Movement.stage == Stage.ON_HAND,
+                Movement.reason == "assembly",
+                col(Movement.at) >= now - SUPPLY_RATE_WINDOW,
+            )
+            .group_by(col(Movement.item))
         )
-    ).one()
-    # Over a network younger than the window, the rate is per day since the first use.
-    days = max((now - first_use).total_seconds() / 86400, 1.0) if first_use else 0.0
-    per_day = int(used) / days if days else 0.0
-    return FilmOutlook(
-        on_hand=on_hand,
-        used_per_day=round(per_day, 1),
-        days_left=round(on_hand / per_day, 1) if per_day else None,
-        needed_for_open_orders=film_needed(session),
-    )
-
-
-def film_needed(session: Session) -> int:
-    """Film sheets the open orders still need, beyond the goods already assembled."""
-    film_per_unit: dict[int, int] = dict(
-        session.exec(
-            select(BomLine.product_id, BomLine.quantity).where(BomLine.item == Item.FILM_SHEET)
-        ).all()
-    )
-    delivered = order_balances(session, (Stage.DELIVERED,))
-    needed = 0
-    for order_id, product_id, quantity in session.exec(
-        select(Order.id, Order.product_id, Order.quantity).where(Order.status == OrderStatus.OPEN)
-    ):
-        left = quantity - delivered.get((int(order_id or 0), Stage.DELIVERED), 0)
-        needed += film_per_unit.get(product_id, 0) * max(0, left)
-    in_hand = sum(balance(session, Item.VISOR, stage) for stage in FINISHED_STAGES)
-    return max(0, needed - in_hand)
+    }
+    stock = stock_by_stage(session)
+    needed = supply_needs(open_demands(session), stock)
+    outlook = []
+    for item in supplies:
+        on_hand = stock.get((item, Stage.ON_HAND), 0)
+        first_use, total = used.get(item, (None, 0))
+        # Over a network younger than the window, the rate is per day since the first use.
+        days = max((now - first_use).total_seconds() / 86400, 1.0) if first_use else 0.0
+        per_day = total / days if days else 0.0
+        outlook.append(
+            SupplyOutlook(
+                item=item,
+                on_hand=on_hand,
+                used_per_day=round(per_day, 1),
+                days_left=round(on_hand / per_day, 1) if per_day else None,
+                needed_for_open_orders=needed.get(item, 0),
+                missing=max(0, needed.get(item, 0) - on_hand),
+            )
+        )
+    return outlook
 
 
 # --- alerts ---------------------------------------------------------------------------
@@ -347,7 +363,7 @@ def offline_during_job_alerts(session: Session, now: datetime) -> list[Alert]:
         .join(Printer, col(Job.printer_id) == Printer.id)
         .join(PrinterStatus, col(PrinterStatus.printer_id) == Printer.id)
         .where(
-            col(Job.status).in_(ACTIVE_JOB_STATUSES),
+            col(Job.status).in_(HOLDS_PRINTER),
             PrinterStatus.state == PrinterState.OFFLINE,
         )
     )
@@ -414,20 +430,42 @@ def failed_twice_alerts(session: Session) -> list[Alert]:
     ]
 
 
-def film_alerts(film: FilmOutlook) -> list[Alert]:
-    if film.needed_for_open_orders <= film.on_hand:
-        return []
-    return [
-        Alert(
-            kind=AlertKind.FILM_SHORTFALL,
-            subject="film",
-            params={
-                "on_hand": film.on_hand,
-                "needed": film.needed_for_open_orders,
-                "missing": film.needed_for_open_orders - film.on_hand,
-            },
-        )
-    ]
+def supply_alerts(supplies: list[SupplyOutlook]) -> list[Alert]:
+    """A supply short for the open orders, and one that runs out soon at the current rate
+    (while some is left: a supply at 0 the orders need is already short)."""
+    alerts = []
+    for supply in supplies:
+        if supply.missing > 0:
+            alerts.append(
+                Alert(
+                    kind=AlertKind.SUPPLY_SHORT,
+                    subject=f"supply:{supply.item}",
+                    params={
+                        "item": supply.item.value,
+                        "on_hand": supply.on_hand,
+                        "needed": supply.needed_for_open_orders,
+                        "missing": supply.missing,
+                    },
+                )
+            )
+        if (
+            supply.on_hand > 0
+            and supply.days_left is not None
+            and supply.days_left <= SUPPLY_WARNING_DAYS
+        ):
+            alerts.append(
+                Alert(
+                    kind=AlertKind.SUPPLY_RUNNING_OUT,
+                    subject=f"supply:{supply.item}",
+                    params={
+                        "item": supply.item.value,
+                        "on_hand": supply.on_hand,
+                        "used_per_day": supply.used_per_day,
+                        "days_left": supply.days_left,
+                    },
+                )
+            )
+    return alerts
 
 
 def late_order_alerts(session: Session, forecasts: dict[int, Forecast]) -> list[Alert]:
@@ -566,7 +604,7 @@ def printer_grid(*, session: Session, state: str | None, limit: int, offset: int
     active_job = (
         select(Job.printer_id, Job.id, Part.key)
         .join(Part, col(Job.part_id) == Part.id)
-        .where(col(Job.status).in_([*ACTIVE_JOB_STATUSES, JobStatus.AWAITING_CLEAR]))
+        .where(col(Job.status).in_(HOLDS_PRINTER))
         .subquery()
     )
     state_of = func.coalesce(PrinterStatus.state, PrinterState.OFFLINE.value)
@@ -581,7 +619,8 @@ def printer_grid(*, session: Session, state: str | None, limit: int, offset: int
     if state is not None:
         query = query.where(state_of == state)
     total = session.exec(select(func.count()).select_from(query.subquery())).one()
-    rows = session.exec(query.order_by(col(Printer.id)).limit(limit).offset(offset))
+    rows = list(session.exec(query.order_by(col(Printer.id)).limit(limit).offset(offset)))
+    paused = paused_printers(session, [id_of(row[0]) for row in rows], utcnow())
     return PrinterGrid(
         total=total,
         rows=[
@@ -599,7 +638,114 @@ def printer_grid(*, session: Session, state: str | None, limit: int, offset: int
                 part_key=part_key,
                 last_seen_at=status.last_seen_at if status else None,
                 offline_since=status.offline_since if status else None,
+                paused=printer.id in paused,
             )
             for printer, maker_name, status, job_id, part_key in rows
         ],
     )
+
+
+# --- the job queue --------------------------------------------------------------------
+
+
+def job_queue(*, session: Session, limit: int) -> JobQueue:
+    """The next `limit` queued jobs in the order the dispatcher takes them, and how many
+    are queued in all: the board's queue tab in one read."""
+    total = session.exec(
+        select(func.count()).select_from(Job).where(Job.status == JobStatus.QUEUED)
+    ).one()
+    queued = session.exec(
+        select(Job).where(Job.status == JobStatus.QUEUED).order_by(*QUEUE_ORDER).limit(limit)
+    )
+    return JobQueue(total=total, jobs=jobs_public(session=session, jobs=list(queued)))
+
+
+# --- filament where it is -------------------------------------------------------------
+
+
+def filament_alerts(session: Session) -> list[Alert]:
+    """Tracked makers whose filament of a material, after their jobs in flight, holds
+    fewer than `filament.WARNING_PLATES` of their usual plates, or whose jobs used more
+    than their declared stock: the hub sends a spool, or they declare theirs again."""
+    return [
+        Alert(
+            kind=AlertKind.FILAMENT_LOW,
+            subject=f"maker:{line.maker_id}:{line.material}",
+            params={
+                "maker": line.maker_name,
+                "maker_id": line.maker_id,
+                "material": line.material,
+                "grams": max(line.left_grams, 0),
+                "plates": line.plates_left,
+                "plate_grams": line.plate_grams,
+                "short_grams": line.short_grams,
+            },
+        )
+        for line in filament.maker_balances(session)
+        if line.low
+    ]
+
+
+# --- defect reports -------------------------------------------------------------------
+
+# How long a defect report stays on the board unless its batch is put on hold first.
+DEFECT_ALERT_WINDOW = timedelta(days=14)
+MAX_DEFECT_ALERTS = 50
+
+
+def defect_report_alerts(session: Session, now: datetime) -> list[Alert]:
+    """A "defect reported on batch #k" alert for each recent report whose batch no hold
+    has reached since: once the coordinator holds the batch (and releases or scraps it
+    afterwards), the report has been acted on."""
+    since = now - DEFECT_ALERT_WINDOW
+    held = defects.held_batches(session, active_only=False, placed_since=since)
+    reports = session.exec(
+        select(DefectReport)
+        .where(
+            DefectReport.created_at >= since,
+            col(DefectReport.batch_id).not_in(sorted(held)),
+        )
+        .order_by(col(DefectReport.id).desc())
+        .limit(MAX_DEFECT_ALERTS)
+    )
+    return [
+        Alert(
+            kind=AlertKind.DEFECT_REPORTED,
+            subject=f"defect:{report.id}",
+            params={
+                "report_id": report.id,
+                "batch_id": report.batch_id,
+                "source": report.source,
+                "text": report.text[:200],
+            },
+            since=report.created_at,
+        )
+        for report in reports
+    ]
+
+
+# --- quarantine and recall ------------------------------------------------------------
+
+
+def quarantine_alerts(session: Session) -> list[Alert]:
+    """One alert per active hold that holds goods: they wait for a release or a scrap."""
+    held = quarantine.held_per_hold(session)
+    holds = session.exec(
+        select(Hold)
+        .where(Hold.status == HoldStatus.ACTIVE, col(Hold.id).in_(list(held)))
+        .order_by(col(Hold.id))
+    )
+    return [
+        Alert(
+            kind=AlertKind.GOODS_IN_QUARANTINE,
+            subject=f"hold:{hold.id}",
+            params={
+                "hold_id": hold.id,
+                "quantity": held[id_of(hold)],
+                "scope": hold.scope,
+                "reason": hold.reason,
+            },
+            since=hold.placed_at,
+        )
+        for hold in holds
+    ]

@@ -11,10 +11,12 @@ from typing import Any
 
 from sqlmodel import Session, col, select
 
-from orchestrator.errors import NotFound
+from orchestrator.api.schemas import BomLinePublic, ProductPublic
+from orchestrator.database.tables import BomLine, Part, Product
+from orchestrator.domain.errors import NotFound
+from orchestrator.domain.vocabulary import Item
 from orchestrator.parts.analysis import PartAnalysis, analyse
 from orchestrator.parts.catalogue import CatalogueEntry, CatalogueError, load_catalogue
-from orchestrator.tables import BomLine, BomLinePublic, Item, Part, Product, ProductPublic
 
 # The package is installed editable, so the repository's models/ sits two levels up.
 MODELS_DIR = Path(__file__).resolve().parents[2] / "models"
@@ -118,7 +120,12 @@ def product_by_key(*, session: Session, key: str) -> Product:
     product = session.exec(select(Product).where(Product.key == key)).first()
     if product is None:
         known = ", ".join(sorted(p.key for p in session.exec(select(Product))))
-        raise NotFound(f"Product '{key}' does not exist. Known products: {known}.")
+        raise NotFound(
+            f"Product '{key}' does not exist. Known products: {known}.",
+            code="product_not_found",
+            product=key,
+            known=known,
+        )
     return product
 
 
@@ -147,5 +154,5 @@ def list_parts(*, session: Session) -> list[Part]:
 def part_by_key(*, session: Session, key: str) -> Part:
     part = session.exec(select(Part).where(Part.key == key)).first()
     if part is None:
-        raise NotFound(f"Part '{key}' does not exist.")
+        raise NotFound(f"Part '{key}' does not exist.", code="part_key_not_found", key=key)
     return part

@@ -6,7 +6,7 @@ gives a new token and stops the old one at once; revoking stops it without givin
 one (the coordinator, or the owner rotating later, can give one again).
 
 A printer's token is also the base of its broker login, user `printer-{id}` with a
-password derived one way from the token (`printers.broker_auth.printer_broker_password`):
+password derived one way from the token (`printers.protocol.broker_auth.printer_broker_password`):
 we keep Mosquitto's hash of that password, never the token nor the password, and the
 broker's password file follows every change at once.
 """
@@ -17,9 +17,14 @@ from datetime import UTC, datetime
 
 from sqlmodel import Session, select
 
+from orchestrator.api.schemas import PrinterPublic, PrinterWithCredentials
 from orchestrator.core.security import hash_token, new_token
-from orchestrator.tables import Account, Printer, PrinterPublic, PrinterWithCredentials
-from printers.broker_auth import mosquitto_password_hash, printer_broker_password, printer_username
+from orchestrator.database.tables import Account, Printer
+from printers.protocol.broker_auth import (
+    mosquitto_password_hash,
+    printer_broker_password,
+    printer_username,
+)
 
 
 def caller_for_token(*, session: Session, token: str) -> Account | Printer | None:

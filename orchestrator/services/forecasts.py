@@ -7,25 +7,17 @@ from datetime import UTC, datetime, timedelta
 from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
-from orchestrator.eta import Forecast, QueueEntry, forecast
-from orchestrator.planner import plan
+from orchestrator.database.tables import Job, Order, Part, PrinterStatus, id_of
+from orchestrator.domain.eta import Forecast, QueueEntry, forecast
+from orchestrator.domain.planner import plan
+from orchestrator.domain.vocabulary import HOLDS_PRINTER, PARTS_TO_COME, JobStatus, OrderStatus
 from orchestrator.services.planning import planning_state
-from orchestrator.tables import (
-    ACTIVE_JOB_STATUSES,
-    Job,
-    JobStatus,
-    Order,
-    OrderStatus,
-    Part,
-    PrinterStatus,
-    id_of,
-)
-from printers.payloads import PrinterState
+from printers.protocol.payloads import PrinterState
 
 # Seconds of printing per gram when a job has no slicer estimate yet: the reference
 # headband slices to 4,982 s for 22.05 g on an MK3-like profile (226 s/g).
 SECONDS_PER_GRAM = 226.0
-UNLIMITED_FILM = 10**9
+UNLIMITED_SUPPLIES = 10**9
 
 
 def job_seconds_left(
@@ -77,7 +69,7 @@ def delivery_forecasts(*, session: Session, settings: Settings) -> dict[int, For
             Part.grams,
         )
         .join(Part, col(Job.part_id) == Part.id)
-        .where(col(Job.status).in_([JobStatus.QUEUED, *ACTIVE_JOB_STATUSES]))
+        .where(col(Job.status).in_(PARTS_TO_COME | HOLDS_PRINTER))  # the queue, and beds taken
     ):
         _, reported_job, reported_progress = statuses.get(printer_id or 0, (None, None, None))
         printing = status == JobStatus.PRINTING and reported_job == str(job_id)
@@ -95,9 +87,12 @@ def delivery_forecasts(*, session: Session, settings: Settings) -> dict[int, For
                 rank=(needed_by or datetime.max.date(), priority, job_id),
             )
         )
-    # Orders the planner would still print for, given all the film in the world, are not
-    # covered by the queue yet: their date depends on film or on the next planning pass.
-    uncovered = {j.order_id for j in plan(planning_state(session, UNLIMITED_FILM)).new_jobs}
+    # Orders the planner would still print for, given all the supplies in the world, are
+    # not covered by the queue yet: their date depends on the next planning pass. Those
+    # the supplies on hand cannot assemble wait for a donation (`held_back`, which the
+    # allowance does not change).
+    decided = plan(planning_state(session, UNLIMITED_SUPPLIES))
+    uncovered = {j.order_id for j in decided.new_jobs}
     open_orders = session.exec(select(Order).where(Order.status == OrderStatus.OPEN))
     return forecast(
         orders=[(id_of(o), o.needed_by, id_of(o) not in uncovered) for o in open_orders],
@@ -105,4 +100,5 @@ def delivery_forecasts(*, session: Session, settings: Settings) -> dict[int, For
         printers_online=online,
         now=datetime.now(UTC),
         hub_delay=timedelta(hours=settings.hub_delay_hours),
+        held_back=decided.held_back,
     )

@@ -4,28 +4,23 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from sqlmodel import Session, col, select
 
+from orchestrator.api.schemas import OrderCreate, OrderPublic, SupplyShortage
 from orchestrator.core.config import Settings
-from orchestrator.db import lock_names
-from orchestrator.errors import Conflict, Forbidden, NotFound
-from orchestrator.eta import Forecast
+from orchestrator.database.engine import lock_names
+from orchestrator.database.stock import order_balances
+from orchestrator.database.tables import Account, Order, Product, id_of
+from orchestrator.domain.errors import Conflict, Forbidden, NotFound
+from orchestrator.domain.eta import Forecast
+from orchestrator.domain.ledger import remaining_need
+from orchestrator.domain.vocabulary import MessageKind, OrderStatus, Role, Stage
 from orchestrator.services import catalogue
 from orchestrator.services.forecasts import delivery_forecasts
+from orchestrator.services.notifications import notify
 from orchestrator.services.production import unpack_order
-from orchestrator.stock import order_balances
-from orchestrator.tables import (
-    Account,
-    Order,
-    OrderCreate,
-    OrderPublic,
-    OrderStatus,
-    Product,
-    Role,
-    Stage,
-    id_of,
-)
 
 
 def place_order(
@@ -49,7 +44,29 @@ def place_order(
     )
     session.add(order)
     session.flush()
+    notify(
+        session,
+        account_id=id_of(centre),
+        kind=MessageKind.ORDER_CONFIRMED,
+        params=order_params(order, product),
+        link="/centre",
+        dedup_key=f"order:{order.id}:confirmed",
+    )
     return order
+
+
+def order_params(order: Order, product: Product) -> dict[str, Any]:
+    """What a message about an order says: what, how many, for when (the product in
+    both languages: the text is written in the centre's own when sent)."""
+    return {
+        "order_id": order.id,
+        "product_key": product.key,
+        "product_fr": product.name_fr,
+        "product_en": product.name_en,
+        "quantity": order.quantity,
+        "needed_by": order.needed_by.isoformat(),
+        "urgency": str(order.urgency),
+    }
 
 
 def refuse_duplicate(
@@ -69,7 +86,12 @@ def refuse_duplicate(
         raise Conflict(
             f"This looks like a duplicate: order #{earlier.id} for {earlier.quantity} "
             f"{product.key} was placed at {earlier.created_at:%Y-%m-%d %H:%M} UTC. "
-            "If you really need both, send the order again with confirm_duplicate set to true."
+            "If you really need both, send the order again with confirm_duplicate set to true.",
+            code="duplicate_order",
+            order=earlier.id,
+            quantity=earlier.quantity,
+            product=product.key,
+            placed_at=earlier.created_at,
         )
 
 
@@ -87,9 +109,13 @@ def visible_orders(
 def visible_order(*, session: Session, account: Account, order_id: int) -> Order:
     order = session.get(Order, order_id)
     if order is None:
-        raise NotFound(f"Order {order_id} does not exist.")
+        raise NotFound(f"Order {order_id} does not exist.", code="order_not_found", order=order_id)
     if account.role == Role.HEALTH_CENTRE and order.health_centre_id != account.id:
-        raise Forbidden(f"Order {order_id} belongs to another health centre.")
+        raise Forbidden(
+            f"Order {order_id} belongs to another health centre.",
+            code="order_of_other_centre",
+            order=order_id,
+        )
     return order
 
 
@@ -110,17 +136,22 @@ def order_public(
     packed = held.get((id_of(order), Stage.PACKED), 0)
     delivered = held.get((id_of(order), Stage.DELIVERED), 0)
     open_ = order.status == OrderStatus.OPEN
-    outstanding = order.quantity - delivered if order.status != OrderStatus.CANCELLED else 0
+    cancelled = order.status == OrderStatus.CANCELLED
+    remaining = 0 if cancelled else remaining_need(order.quantity, packed, delivered)
     return OrderPublic.model_validate(
         order,
         update={
             "product_key": product_keys[order.product_id],
             "packed": packed,
             "delivered": delivered,
-            "outstanding": outstanding,
+            "remaining": remaining,
             "eta": forecast.eta if forecast and open_ else None,
             "late": bool(forecast and open_ and forecast.late),
             "eta_note": forecast.reason if forecast and open_ else None,
+            "held_back": [
+                SupplyShortage(item=shortage.item, missing=shortage.missing)
+                for shortage in (forecast.held_back if forecast and open_ else ())
+            ],
         },
     )
 
@@ -151,7 +182,12 @@ def product_keys_of(session: Session, orders: Sequence[Order]) -> dict[int, str]
 
 def cancel_order(*, session: Session, account: Account, order: Order) -> Order:
     if order.status != OrderStatus.OPEN:
-        raise Conflict(f"Order {order.id} is {order.status} and can no longer be cancelled.")
+        raise Conflict(
+            f"Order {order.id} is {order.status} and can no longer be cancelled.",
+            code="order_cannot_be_cancelled",
+            order=order.id,
+            order_status=order.status,
+        )
     unpack_order(session=session, order=order, actor=account)
     order.status = OrderStatus.CANCELLED
     order.cancelled_at = datetime.now(UTC)

@@ -24,10 +24,14 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from pydantic import ValidationError
-from sqlmodel import Field, Session, SQLModel, col, delete, select
+from sqlmodel import Session, col, delete, select
 
+from orchestrator.api.schemas import PartUpload, PlatePublic, PrinterUpdate
 from orchestrator.core.config import Settings
-from orchestrator.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from orchestrator.database.tables import Job, Part, Printer, SlicingFailure
+from orchestrator.domain.errors import Conflict, DomainError, Forbidden, NotFound, Unprocessable
+from orchestrator.domain.scheduler import Profile
+from orchestrator.domain.vocabulary import Item
 from orchestrator.parts.analysis import (
     BedVolume,
     StlLimits,
@@ -36,7 +40,6 @@ from orchestrator.parts.analysis import (
     copies_per_plate,
     store_upload,
 )
-from orchestrator.parts.catalogue import BomRole, Orientation
 from orchestrator.parts.materials import MATERIAL_DENSITY_G_CM3, Material
 from orchestrator.parts.slicing import (
     PrinterProfile,
@@ -46,10 +49,8 @@ from orchestrator.parts.slicing import (
     SlicingProblem,
     slice_plate,
 )
-from orchestrator.scheduler import Profile
 from orchestrator.services.planning import profile_of
 from orchestrator.services.printer_link import upsert
-from orchestrator.tables import Item, Job, Part, Printer, PrinterUpdate, SlicingFailure
 
 # The service's own cap on an upload (no setting yet): the analysis module's default,
 # far above any visor part (the headband is 135 KiB).
@@ -57,7 +58,6 @@ MAX_UPLOAD_BYTES = StlLimits().max_bytes
 UPLOAD_CHUNK_BYTES = 1 << 20
 # A Prusa MK3-sized bed: what an upload must fit while no printer is registered yet.
 DEFAULT_BED = BedVolume(x_mm=250, y_mm=210, z_mm=210)
-PART_KEY_PATTERN = r"^[a-z0-9][a-z0-9_-]*$"
 
 # (nozzle, bed) in °C: common datasheet middles for the materials makers load.
 MATERIAL_TEMPERATURES_C: dict[Material, tuple[int, int]] = {
@@ -68,7 +68,7 @@ MATERIAL_TEMPERATURES_C: dict[Material, tuple[int, int]] = {
     "TPU": (230, 50),
 }
 LAYER_HEIGHT_MM = 0.2
-# The printer's columns that make its slicer profile (`orchestrator.scheduler.Profile`).
+# The printer's columns that make its slicer profile (`orchestrator.domain.scheduler.Profile`).
 PROFILE_FIELDS = ("bed_x_mm", "bed_y_mm", "bed_z_mm", "nozzle_mm", "material")
 # A plate that could not be sliced is tried again after a minute, then two, four... up to
 # an hour: most causes last until someone fixes them, and a printer whose settings change
@@ -90,38 +90,9 @@ class CannotSlice(Conflict):
     our words, and `log_detail` is PrusaSlicer's own output, for the operator's log only."""
 
     def __init__(self, problem: SlicingProblem, message: str, log_detail: str = "") -> None:
-        super().__init__(message)
+        super().__init__(message, code="cannot_slice", problem=problem)
         self.problem = problem
         self.log_detail = log_detail
-
-
-class PartUpload(SQLModel):
-    """The form fields sent with an uploaded STL."""
-
-    key: str = Field(min_length=1, max_length=60, regex=PART_KEY_PATTERN)
-    name_fr: str = Field(min_length=1, max_length=200)
-    name_en: str = Field(min_length=1, max_length=200)
-    material: Material = "PETG"
-    bom_role: BomRole
-    orientation: Orientation = "flat"
-
-
-class PlatePublic(SQLModel):
-    """One printer profile in use, and a full plate of the part on it."""
-
-    bed_x_mm: float
-    bed_y_mm: float
-    bed_z_mm: float
-    nozzle_mm: float
-    material: str
-    printer_ids: list[int]
-    copies_per_plate: int
-    seconds: int | None = None
-    grams: float | None = None
-    problem: SlicingProblem | None = Field(
-        default=None, description="Why this profile cannot print the part, when it cannot."
-    )
-    problem_since: datetime | None = None
 
 
 # --- uploads --------------------------------------------------------------------------
@@ -149,7 +120,9 @@ def upload_part(
     if session.exec(select(Part.id).where(Part.key == part_in.key)).first() is not None:
         raise Conflict(
             f"A part with the key '{part_in.key}' already exists. Choose another key, or "
-            "use the existing part."
+            "use the existing part.",
+            code="part_key_taken",
+            key=part_in.key,
         )
     uploads = settings.uploads_dir
     # Each upload lands in its own folder, so a refused file is removed without touching
@@ -166,8 +139,10 @@ def upload_part(
         os.replace(stored.path, final)
     except StlRejected as rejected:
         if rejected.code == "too_large":
-            raise UploadTooLarge(rejected.message) from rejected
-        raise UploadRefused(rejected.message) from rejected
+            raise UploadTooLarge(rejected.message, code="upload_too_large") from rejected
+        raise UploadRefused(
+            rejected.message, code="stl_refused", stl_problem=rejected.code
+        ) from rejected
     finally:
         shutil.rmtree(incoming, ignore_errors=True)
     x, y, z = analysis.size_mm
@@ -285,26 +260,6 @@ def slice_part(
         )
         os.replace(staged, estimate)
     return result
-
-
-def slice_job(*, session: Session, settings: Settings, job: Job, printer: Printer) -> SliceResult:
-    """The job's plate (`job.copies` copies of its part) sliced for `printer`.
-
-    Only `job.part_id` and `job.copies` are read, so an unsaved job works. Raises NotFound
-    for an unknown part and CannotSlice as `profile_for` and `slice_part` do.
-    """
-    part = session.get(Part, job.part_id)
-    if part is None:
-        raise NotFound(f"Part {job.part_id} does not exist.")
-    return slice_part(settings=settings, part=part, profile=profile_for(printer), copies=job.copies)
-
-
-def estimate_seconds(
-    *, session: Session, settings: Settings, part: Part, printer: Printer, copies: int
-) -> float:
-    """The slicer's printing time for `copies` copies of `part` on `printer`, in seconds."""
-    result = slice_part(settings=settings, part=part, profile=profile_for(printer), copies=copies)
-    return float(result.seconds)
 
 
 def sliced_estimate(
@@ -437,27 +392,55 @@ def gcode_for_job(
     """The G-code file of a job and its sha256, for the printer the job is assigned to."""
     job = session.get(Job, job_id)
     if job is None:
-        raise NotFound(f"Job {job_id} does not exist.")
+        raise NotFound(f"Job {job_id} does not exist.", code="job_not_found", job=job_id)
     if job.printer_id is None:
-        raise Conflict(f"Job {job_id} has no printer yet; it has no G-code to download.")
+        raise Conflict(
+            f"Job {job_id} has no printer yet; it has no G-code to download.",
+            code="job_has_no_printer_for_gcode",
+            job=job_id,
+        )
     if job.printer_id != printer.id:
-        raise Forbidden(f"Job {job_id} is assigned to another printer, not to this one.")
+        raise Forbidden(
+            f"Job {job_id} is assigned to another printer, not to this one.",
+            code="job_on_other_printer",
+            job=job_id,
+        )
     if job.gcode_sha256 is None:
         raise Conflict(
-            f"Job {job_id} has not been sliced yet. Wait for its start command, then retry."
+            f"Job {job_id} has not been sliced yet. Wait for its start command, then retry.",
+            code="job_not_sliced",
+            job=job_id,
         )
-    path = gcode_path(settings, job.gcode_sha256)
+    path, sha256 = gcode_path(settings, job.gcode_sha256), job.gcode_sha256
     if not path.is_file():
-        # The store was emptied: slice again (deterministic), unless the printer changed.
+        # The store was emptied: slice again from the plates' cache, unless the printer
+        # changed. PrusaSlicer runs outside any transaction: on SQLite even a read holds
+        # the write lock (`db._serialise_sqlite_writers`), and every writer would wait.
+        part = session.get(Part, job.part_id)
+        if part is None:
+            raise NotFound(
+                f"Part {job.part_id} does not exist.", code="part_not_found", part=job.part_id
+            )
+        # Plain copies: once the transaction ends, rows would load themselves again.
+        detached, copies = Part(**part.model_dump()), job.copies
         try:
-            result = slice_job(session=session, settings=settings, job=job, printer=printer)
+            profile = profile_for(printer)
+        finally:
+            session.rollback()
+        try:
+            result = slice_part(settings=settings, part=detached, profile=profile, copies=copies)
         except CannotSlice as error:
             raise Conflict(
-                f"Job {job_id}'s G-code is missing and cannot be made again here: {error.message}"
+                f"Job {job_id}'s G-code is missing and cannot be made again here: {error.message}",
+                code="gcode_cannot_be_remade",
+                job=job_id,
+                problem=error.problem,
             ) from error
-        if result.sha256 != job.gcode_sha256:
+        if result.sha256 != sha256:
             raise Conflict(
                 f"Job {job_id}'s G-code no longer matches this printer's settings; the "
-                "orchestrator will send the job again."
+                "orchestrator will send the job again.",
+                code="gcode_settings_changed",
+                job=job_id,
             )
-    return path, job.gcode_sha256
+    return path, sha256

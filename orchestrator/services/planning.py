@@ -7,25 +7,17 @@ from datetime import UTC, datetime
 from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
-from orchestrator.db import read_one_snapshot
+from orchestrator.database.engine import read_one_snapshot
+from orchestrator.database.stock import order_balances, stock_balances
+from orchestrator.database.tables import Job, Order, Part, Printer, Product, id_of
+from orchestrator.domain import lifecycle
+from orchestrator.domain.ledger import remaining_need
+from orchestrator.domain.planner import JobInFlight, OrderDemand, PlannablePart, PlanningState, plan
+from orchestrator.domain.scheduler import Profile
+from orchestrator.domain.vocabulary import PARTS_TO_COME, Item, JobStatus, OrderStatus, Stage
 from orchestrator.parts.analysis import copies_per_plate
-from orchestrator.planner import JobInFlight, OrderDemand, PlannablePart, PlanningState, plan
-from orchestrator.scheduler import Profile
 from orchestrator.services import catalogue
-from orchestrator.stock import order_balances, stock_balances
-from orchestrator.tables import (
-    ACTIVE_JOB_STATUSES,
-    Item,
-    Job,
-    JobStatus,
-    Order,
-    OrderStatus,
-    Part,
-    Printer,
-    Product,
-    Stage,
-    id_of,
-)
+from orchestrator.services.jobs import apply_transition
 
 REFERENCE_BED = Profile(250, 210, 210, 0.4, "PETG")
 PLANNING_LOCK = "planner"
@@ -45,11 +37,17 @@ def plate_capacity(part: Part, profile: Profile) -> int:
     return copies_per_plate(part.size_x_mm, part.size_y_mm, profile.bed_x_mm, profile.bed_y_mm)
 
 
-def planning_state(session: Session, film_allowance: int) -> PlanningState:
+def stock_by_stage(session: Session) -> dict[tuple[Item, Stage], int]:
+    """Every balance, summed over lots and materials."""
     stock: dict[tuple[Item, Stage], int] = {}
     for row in stock_balances(session):
         key = (Item(row.item), Stage(row.stage))
         stock[key] = stock.get(key, 0) + row.quantity
+    return stock
+
+
+def open_demands(session: Session) -> list[OrderDemand]:
+    """Each open order with its product's bill of materials and what it still needs."""
     orders = []
     shipped = order_balances(session, (Stage.PACKED, Stage.DELIVERED))
     boms: dict[int, tuple[tuple[Item, int], ...]] = {}
@@ -65,14 +63,24 @@ def planning_state(session: Session, film_allowance: int) -> PlanningState:
                 order_id=id_of(order),
                 item=Item(product.item),
                 bom=boms[id_of(product)],
-                remaining=order.quantity
-                - shipped.get((id_of(order), Stage.PACKED), 0)
-                - shipped.get((id_of(order), Stage.DELIVERED), 0),
+                remaining=remaining_need(
+                    order.quantity,
+                    packed=shipped.get((id_of(order), Stage.PACKED), 0),
+                    delivered=shipped.get((id_of(order), Stage.DELIVERED), 0),
+                ),
                 needed_by=order.needed_by,
                 urgency=order.urgency,
                 created_at=order.created_at,
             )
         )
+    return orders
+
+
+def planning_state(session: Session, supply_allowance: int) -> PlanningState:
+    """What the planner plans from; `supply_allowance` of each supply is printed for
+    beyond what the hub holds (`Settings.supply_allowance`)."""
+    stock = stock_by_stage(session)
+    orders = open_demands(session)
     plannable = {}
     for part in catalogue.list_parts(session=session):
         item = Item(part.bom_role)
@@ -86,10 +94,10 @@ def planning_state(session: Session, film_allowance: int) -> PlanningState:
                 Job.id, Part.bom_role, Job.copies, Job.status, Job.order_id, Job.created_at
             )
             .join(Part, col(Job.part_id) == Part.id)
-            .where(col(Job.status).in_([JobStatus.QUEUED, *ACTIVE_JOB_STATUSES]))
+            .where(col(Job.status).in_(PARTS_TO_COME))
         )
     ]
-    return PlanningState(orders, stock, plannable, jobs, film_allowance)
+    return PlanningState(orders, stock, plannable, jobs, supply_allowance)
 
 
 def replan(session: Session, settings: Settings) -> tuple[int, int]:
@@ -98,7 +106,7 @@ def replan(session: Session, settings: Settings) -> tuple[int, int]:
     Run it inside `one_at_a_time(engine, PLANNING_LOCK)` in a fresh session, so that two
     replicas never plan at once and each sees one consistent moment."""
     read_one_snapshot(session)
-    decided = plan(planning_state(session, settings.film_allowance))
+    decided = plan(planning_state(session, settings.supply_allowance))
     part_ids = {p.key: id_of(p) for p in catalogue.list_parts(session=session)}
     for new in decided.new_jobs:
         session.add(
@@ -114,9 +122,8 @@ def replan(session: Session, settings: Settings) -> tuple[int, int]:
         for job in session.exec(
             select(Job).where(col(Job.id).in_(decided.withdraw), Job.status == JobStatus.QUEUED)
         ):
-            job.status = JobStatus.CANCELLED
-            job.last_reason = "no open order needs it any more"
-            job.updated_at = datetime.now(UTC)
-            session.add(job)
+            change = lifecycle.withdraw(job.status)
+            assert change is not None
+            apply_transition(session, job, change, datetime.now(UTC))
     session.flush()
     return len(decided.new_jobs), len(decided.withdraw)

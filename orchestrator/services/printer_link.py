@@ -5,32 +5,32 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, SQLModel, col, select
 
-from orchestrator.errors import NotFound
-from orchestrator.lifecycle import Transition, transition
-from orchestrator.link.live import LiveStatus
-from orchestrator.services.production import count_job_done
-from orchestrator.tables import (
+from orchestrator.database.tables import (
     ROW_ID_MAX,
     Account,
     Job,
-    JobAttempt,
-    JobStatus,
     Maker,
     Printer,
     PrinterEvent,
     PrinterStatus,
-    Role,
     ServiceCounter,
     id_of,
 )
-from printers.payloads import EventKind, EventPayload
+from orchestrator.domain.errors import NotFound
+from orchestrator.domain.lifecycle import Transition, transition
+from orchestrator.domain.live_status import LiveStatus
+from orchestrator.domain.vocabulary import JobStatus, MessageKind, Role
+from orchestrator.services.jobs import apply_transition
+from orchestrator.services.notifications import notify, withdraw_messages
+from orchestrator.services.pauses import paused_printers
+from printers.protocol.payloads import EventKind, EventPayload
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +54,8 @@ def known_printer_ids(session: Session) -> set[int]:
 
 
 def flush_statuses(session: Session, statuses: Iterable[LiveStatus]) -> int:
+    statuses = list(statuses)
+    tell_offline_changes(session, statuses)
     rows = [
         {
             "printer_id": s.printer_id,
@@ -70,6 +72,67 @@ def flush_statuses(session: Session, statuses: Iterable[LiveStatus]) -> int:
     ]
     upsert(session, PrinterStatus, rows, ["printer_id"])
     return len(rows)
+
+
+# A printer back within this long (a restart, a broker hiccup) is not worth a message.
+OFFLINE_NOTICE_DELAY = timedelta(minutes=5)
+
+
+def offline_key(printer_id: int, offline_since: datetime) -> str:
+    """Names one spell offline of one printer: its maker is told of it once."""
+    return f"offline:{printer_id}:{offline_since.astimezone(UTC).isoformat(timespec='seconds')}"
+
+
+def tell_offline_changes(session: Session, statuses: Sequence[LiveStatus]) -> None:
+    """Tell a maker their printer went offline, and withdraw the message if it came back
+    before it was sent (a restart, a night held by quiet hours).
+
+    The statuses stored before this batch say which printers were offline: one query over
+    the batch's printers, and a message only for a printer whose offline spell is new."""
+    if not statuses:
+        return
+    stored = dict(
+        session.exec(
+            select(PrinterStatus.printer_id, PrinterStatus.offline_since).where(
+                col(PrinterStatus.printer_id).in_({s.printer_id for s in statuses}),
+                col(PrinterStatus.offline_since).is_not(None),
+            )
+        ).all()
+    )
+    came_back = [
+        offline_key(s.printer_id, since)
+        for s in statuses
+        if s.offline_since is None and (since := stored.get(s.printer_id)) is not None
+    ]
+    if came_back:
+        withdraw_messages(session, came_back, why="the printer came back online first")
+    went_offline = {
+        s.printer_id: s.offline_since
+        for s in statuses
+        if s.offline_since is not None and stored.get(s.printer_id) != s.offline_since
+    }
+    # A printer paused (a repair, a holiday) is switched off on purpose: nobody is told.
+    for paused in paused_printers(session, went_offline, datetime.now(UTC)):
+        del went_offline[paused]
+    if not went_offline:
+        return
+    printers = session.exec(
+        select(Printer.id, Printer.name, Maker.account_id)
+        .join(Maker, col(Printer.maker_id) == Maker.id)
+        .where(col(Printer.id).in_(list(went_offline)))
+    )
+    for printer_id, name, account_id in printers:
+        assert printer_id is not None
+        since = went_offline[printer_id]
+        notify(
+            session,
+            account_id=account_id,
+            kind=MessageKind.PRINTER_OFFLINE,
+            params={"printer": name, "printer_id": printer_id, "since": since.isoformat()},
+            link="/maker",
+            dedup_key=offline_key(printer_id, since),
+            not_before=since + OFFLINE_NOTICE_DELAY,
+        )
 
 
 def store_counters(session: Session, process: str, counters: dict[str, int]) -> None:
@@ -135,40 +198,6 @@ def job_for_event(
             .with_for_update()
         ).first()
     return None
-
-
-def apply_transition(session: Session, job: Job, change: Transition, now: datetime) -> None:
-    attempt = session.exec(
-        select(JobAttempt)
-        .where(JobAttempt.job_id == job.id, col(JobAttempt.ended_at).is_(None))
-        .order_by(col(JobAttempt.id).desc())
-    ).first()
-    if change.status == JobStatus.PRINTING:
-        job.started_at = now
-        if attempt is not None:
-            attempt.started_at = now
-    if change.count_parts:
-        count_job_done(session=session, job=job, actor=None)
-    if change.attempt_outcome and attempt is not None:
-        attempt.outcome, attempt.reason, attempt.ended_at = (
-            change.attempt_outcome,
-            change.reason,
-            now,
-        )
-        job.ended_at = now
-    if attempt is not None:
-        session.add(attempt)
-    if change.status == JobStatus.DONE:
-        job.done_at = now
-    if change.requeued or change.flagged:
-        job.attempts += 1
-        job.printer_id = None
-        job.command_id = None
-    job.status = change.status
-    job.flagged = job.flagged or change.flagged
-    job.last_reason = change.reason or job.last_reason
-    job.updated_at = now
-    session.add(job)
 
 
 def apply_event(
@@ -300,7 +329,11 @@ def statuses_for(session: Session, account: Account, maker: Maker | None) -> lis
 def status_of(session: Session, printer_id: int) -> PrinterStatus:
     status = session.get(PrinterStatus, printer_id)
     if status is None:
-        raise NotFound(f"Printer {printer_id} has not reported any status yet.")
+        raise NotFound(
+            f"Printer {printer_id} has not reported any status yet.",
+            code="printer_no_status_yet",
+            printer=printer_id,
+        )
     return status
 
 

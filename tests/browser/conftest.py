@@ -1,10 +1,15 @@
 """The web app in a real browser: the service on SQLite, `makerline board` as a
 subprocess, and Debian's headless chromium driven by Playwright (the one `browser` of the
 session, in `tests/realparts.py`).
+
+One board serves a whole test module: it only knows the API's address, and each test's
+API (a fresh database, a fresh uvicorn) listens on the module's port. Starting Streamlit
+costs seconds on a busy machine; a test costs a browser context.
 """
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 import time
@@ -14,9 +19,11 @@ from pathlib import Path
 
 import httpx
 import pytest
-from playwright.sync_api import Browser, Page, ViewportSize
+from playwright.sync_api import Browser, Locator, Page, ViewportSize, expect
 from sqlalchemy import Engine
 
+from dashboard.i18n import FRENCH
+from orchestrator.core.config import Settings, load_settings
 from tests.conftest import Network
 from tests.dashboard import conftest as dashboard
 from tests.dashboard.conftest import Service
@@ -27,6 +34,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 VIEWPORT: ViewportSize = {"width": 1400, "height": 900}
 BOARD_START_SECONDS = 60.0
+STREAMLIT_MS = 30_000  # the first render imports pandas and altair in the board's process
 
 # The dashboard tests' fixtures: SQLite only (the app speaks HTTP), and the API helper.
 migrated_engine = dashboard.migrated_engine
@@ -103,13 +111,33 @@ def wait_until_healthy(process: subprocess.Popen[bytes], url: str, log: Path) ->
     )
 
 
+@pytest.fixture(scope="module")
+def api_port() -> int:
+    """The port every API of this module listens on, so that one board serves them all."""
+    return free_port()
+
+
 @pytest.fixture
-def board_url(live_server: str, tmp_path: Path) -> Iterator[str]:
-    """`makerline board` serving the web app against the live API; stopped afterwards."""
+def settings(tmp_path: Path, api_port: int) -> Settings:
+    """The tests' settings (tests/conftest.py), on the module's API port."""
+    return load_settings(
+        data_dir=tmp_path,
+        invite_code="abbeville-2020",
+        mqtt_url="mqtt://127.0.0.1:9",
+        port=api_port,
+        public_url=f"http://127.0.0.1:{api_port}",
+    )
+
+
+@pytest.fixture(scope="module")
+def board_url(api_port: int, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`makerline board` serving the web app against the module's API; stopped after the
+    module's last test."""
     port = free_port()
-    log = tmp_path / "board.log"
+    log = tmp_path_factory.mktemp("board") / "board.log"
     makerline = Path(sys.executable).with_name("makerline")
-    command = [str(makerline), "board", "--port", str(port), "--api-url", live_server]
+    api_url = f"http://127.0.0.1:{api_port}"
+    command = [str(makerline), "board", "--port", str(port), "--api-url", api_url]
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT, cwd=ROOT)
     url = f"http://127.0.0.1:{port}"
@@ -126,8 +154,9 @@ def board_url(live_server: str, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    """A fresh browser context (no cookies, no session), in French, 1400x900."""
+def page(browser: Browser, live_server: str) -> Iterator[Page]:
+    """A fresh browser context (no cookies, no session), in French, 1400x900, with this
+    test's API listening for the module's board."""
     context = browser.new_context(viewport=VIEWPORT, locale="fr-FR", timezone_id="Europe/Paris")
     yield context.new_page()
     context.close()
@@ -138,3 +167,77 @@ def artifacts() -> Path:
     """Where screenshots go (gitignored)."""
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     return ARTIFACTS
+
+
+# --- signing in and moving around, as a person does -------------------------------------
+
+
+def french(key: str) -> str:
+    """A French text up to its first parameter (the plural "other" form of a sentence
+    that counts): what a page shows whatever the parameters."""
+    message = FRENCH[key]
+    text = message if isinstance(message, str) else message["other"]
+    return text.split("{")[0].strip()
+
+
+def sign_in(page: Page, board_url: str, token: str, heading: str) -> None:
+    """Sign in on the web app's sign-in page with a token, and wait for the role's home."""
+    page.goto(f"{board_url}/signin")
+    page.locator("input[name=token]").fill(token)
+    page.locator("input[name=token]").press("Enter")
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible(timeout=STREAMLIT_MS)
+
+
+def open_page(page: Page, link: str, heading: str) -> None:
+    """Follow a sidebar link (a reload would start a new, signed-out session)."""
+    page.get_by_test_id("stSidebarNav").get_by_role("link", name=link).click()
+    expect(page.get_by_role("heading", name=heading, level=1)).to_be_visible(timeout=STREAMLIT_MS)
+
+
+# Streamlit fades what it redraws: an element that was stale comes back to full colour
+# through a transition, and a check of its colours meanwhile would see it pale.
+TRANSITIONS_ENDED = """() => Promise.all(document.getAnimations()
+  .filter((animation) => animation.effect?.getComputedTiming().endTime !== Infinity)
+  .map((animation) => animation.finished.catch(() => null)))"""
+
+
+def settle(page: Page) -> None:
+    """Wait until the page has drawn everything it asked for: no grey placeholder, no
+    element of the page before it, the run over, and its fading back ended."""
+    expect(page.get_by_test_id("stSkeleton")).to_have_count(0, timeout=STREAMLIT_MS)
+    expect(page.locator("[data-stale=true]")).to_have_count(0, timeout=STREAMLIT_MS)
+    expect(page.get_by_test_id("stStatusWidgetRunningIcon")).to_have_count(0, timeout=STREAMLIT_MS)
+    page.evaluate(TRANSITIONS_ENDED)
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    page.get_by_role("combobox", name=label).click()
+    page.get_by_role("option", name=option, exact=True).click()
+
+
+def table_with(page: Page, column: str) -> Locator:
+    """The dataframe with this column; its accessible grid holds the cells' text."""
+    header = page.locator("th[role=columnheader]", has_text=re.compile(f"^{column}$"))
+    return page.get_by_test_id("stDataFrame").filter(has=header)
+
+
+def table_row(table: Locator, first_cell: re.Pattern[str]) -> Locator:
+    """The rows whose first cell matches."""
+    first = table.page.locator("td[aria-colindex='1']", has_text=first_cell)
+    return table.locator("tbody tr[role=row]").filter(has=first)
+
+
+def row_values(table: Locator, row: Locator) -> dict[str, str]:
+    """A row's cells by column header."""
+    headers = table.locator("th[role=columnheader]").all_text_contents()
+    return dict(zip(headers, row.locator("td").all_text_contents(), strict=True))
+
+
+def screenshot(page: Page, path: Path) -> None:
+    """The whole page. Streamlit scrolls inside its main pane rather than the document,
+    so the window grows to the pane's height for the picture."""
+    expect(page.get_by_test_id("stStatusWidget")).to_be_hidden(timeout=STREAMLIT_MS)
+    height = page.get_by_test_id("stMain").evaluate("main => main.scrollHeight")
+    page.set_viewport_size({"width": VIEWPORT["width"], "height": max(VIEWPORT["height"], height)})
+    page.screenshot(path=path, full_page=True)
+    page.set_viewport_size(VIEWPORT)

@@ -18,7 +18,8 @@ from streamlit.testing.v1 import AppTest
 
 from dashboard.client import cached_get
 from dashboard.formatting import parse_count
-from orchestrator.db import make_engine, migrate
+from orchestrator.database.engine import make_engine, migrate
+from tests.conftest import Network
 
 APP = Path(__file__).resolve().parents[2] / "dashboard" / "app.py"
 RUN_TIMEOUT = 30.0
@@ -71,6 +72,26 @@ class Service:
         }
         order_id: int = self.post(centre, "/orders", body)["id"]
         return order_id
+
+    def delivered_hooks(self, network: Network, quantity: int) -> tuple[int, int]:
+        """Hooks printed, collected, checked, assembled, disinfected, packed and delivered
+        to the network's centre: (batch id, delivery id)."""
+        coordinator = network.coordinator
+        printer_id = self.printer(network.maker)
+        order_id = self.order(network.centre, "amicroche", quantity)
+        self.printed(coordinator, printer_id, "amicroche", quantity)
+        collected = {"maker_id": network.maker_id, "item": "amicroche", "quantity": quantity}
+        self.post(coordinator, "/collections", collected)
+        self.post(coordinator, "/qc", {"item": "amicroche", "passed": quantity})
+        batch = self.post(
+            coordinator, "/batches", {"product_key": "amicroche", "quantity": quantity}
+        )
+        self.post(coordinator, f"/batches/{batch['id']}/disinfection", {"method": "alcohol_70"})
+        self.post(coordinator, "/packings", {"order_id": order_id, "quantity": quantity})
+        delivery = self.post(
+            coordinator, "/deliveries", {"order_id": order_id, "quantity": quantity}
+        )
+        return batch["id"], delivery["id"]
 
     def donate(self, coordinator: str, item: str, quantity: int) -> None:
         self.post(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from streamlit.testing.v1 import AppTest
 
 from orchestrator.core.config import Settings
 from tests.conftest import Network
@@ -15,6 +16,12 @@ from tests.dashboard.conftest import (
     no_exception,
     texts,
 )
+
+
+def open_tab(app: AppTest, label: str, language: str = "fr") -> AppTest:
+    """The board with another tab chosen, as a click on it does."""
+    app.session_state[f"board_tab-{language}"] = label
+    return app.run()
 
 
 def test_the_board_shows_the_services_figures_in_french_then_english(
@@ -38,23 +45,38 @@ def test_the_board_shows_the_services_figures_in_french_then_english(
     assert count_of(app, "Visières livrées") == products["visor"]["delivered"]
     assert count_of(app, "Imprimantes hors ligne") == summary["printers"]["offline"] == 1
     assert count_of(app, "Pièces chez les makers") == 6
-    assert count_of(app, "Feuilles de film en stock") == summary["film"]["on_hand"] == 5
-    assert metrics(app)["Jours de film restants"] == "—"
-    assert "Le film manquera avant d'honorer les commandes ouvertes" in texts(app.error)
+    supplies = {supply["item"]: supply for supply in summary["supplies"]}
+    assert count_of(app, "Feuilles de film en stock") == supplies["film_sheet"]["on_hand"] == 5
+    assert count_of(app, "Élastiques en stock") == supplies["elastic"]["on_hand"] == 0
+    assert metrics(app)["Feuilles de film : jours restants"] == "—"
+    errors = texts(app.error)
+    assert "Feuilles de film : il en manque 3 pour honorer les commandes ouvertes" in errors
+    assert "Élastiques : il en manque 8 pour honorer les commandes ouvertes" in errors
     grid = frame_with(app, "Dernier signe")
-    queue = frame_with(app, "Rang")
-    orders = frame_with(app, "Établissement")
-    assert grid["Imprimante"].tolist() == [f"Prusa MK3S de Camille (n° {printer_id})"]
+    assert grid["Imprimante"].tolist() == ["Prusa MK3S de Camille"]
+    assert grid["Maker"].tolist() == ["Camille"]
     assert grid["État"].tolist() == ["Hors ligne"]
-    assert queue["Pièce"].tolist() == ["Renfort inférieur de visière"]
+    assert "Fuseau horaire : heure de Paris (UTC" in texts(app.caption)
+    assert "par tranche de 5 minutes" in texts(app.caption)
+    assert app.selectbox(key="grid_state-fr").value == "all"
+    assert app.selectbox(key="grid_state-fr").placeholder == "Choisissez un état"
+    # Only the open tab is drawn: the queue and the orders wait for their tab.
+    assert not [frame for frame in app.dataframe if "Rang" in frame.value.columns]
+
+    queue = open_tab(app, "File d'attente des impressions")
+    assert frame_with(queue, "Pièce")["Pièce"].tolist() == ["Renfort inférieur de visière"]
+    assert "La prochaine tâche, sur 1 en attente." in texts(queue.caption)
+
+    orders = frame_with(open_tab(app, "Commandes"), "Établissement")
     assert sorted(orders["Quantité"].tolist()) == [8, 1_500]
     assert set(orders["Établissement"]) == {"CH Abbeville"}
 
-    app.radio(key="language").set_value("en").run()
+    app.session_state["language"] = "en"  # as the sidebar's switch leaves it after a reload
+    app.run()
 
     assert count_of(app, "Visors ordered") == 8
     assert metrics(app)["Hooks ordered"] == "1,500"
-    assert "Film will run out before the open orders are met" in texts(app.error)
+    assert "Elastic bands short for the open orders by 8" in texts(app.error)
 
 
 @pytest.fixture

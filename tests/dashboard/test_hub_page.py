@@ -1,13 +1,14 @@
-"""The coordinator's hub forms: a double submission counts once, a refusal keeps the
-input and shows the service's reason, a part is added from an STL file, and a batch
-traces back to its maker."""
+"""The coordinator's hub forms: a form empties once recorded, so pressing again sends
+nothing; a refusal keeps the input and shows the service's reason; a part is added from
+an STL file; and a batch traces back to its maker and printer, by name."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
+from dashboard.look import look_css
 from tests.conftest import Network
-from tests.dashboard.conftest import OpenApp, Service, no_exception, texts
+from tests.dashboard.conftest import OpenApp, Service, frame_with, no_exception, texts
 
 MODELS = Path(__file__).resolve().parents[2] / "models"
 
@@ -17,7 +18,7 @@ def film_on_hand(service: Service, network: Network) -> int:
     return sum(b["quantity"] for b in stock if (b["item"], b["stage"]) == ("film_sheet", "on_hand"))
 
 
-def test_a_double_submission_counts_once_and_a_refusal_keeps_the_input(
+def test_a_recorded_form_empties_and_a_refusal_keeps_the_input(
     open_app: OpenApp, service: Service, network: Network
 ) -> None:
     app = open_app(network.coordinator)
@@ -28,11 +29,14 @@ def test_a_double_submission_counts_once_and_a_refusal_keeps_the_input(
     app.selectbox(key="donation_item-fr").set_value("film_sheet")
     app.number_input(key="donation_quantity").set_value(1_200)
     app.button(key="donation_submit").click().run()
-    app.button(key="donation_submit").click().run()  # the double click
 
     no_exception(app)
     assert "Don n°" in texts(app.success)
-    assert "Déjà enregistré" in texts(app.info)
+    assert "1\u202f200 feuilles de film" in texts(app.success)
+    assert app.number_input(key="donation_quantity").value is None
+    assert app.text_input(key="donation_donor").value == ""
+    app.button(key="donation_submit").click().run()  # pressed again: nothing is sent
+    assert "Remplissez d'abord : Donateur, Article, Quantité" in texts(app.warning)
     assert film_on_hand(service, network) == 1_200
 
     app.selectbox(key="qc_item-fr").set_value("reinforcement")
@@ -40,10 +44,11 @@ def test_a_double_submission_counts_once_and_a_refusal_keeps_the_input(
     app.button(key="qc_submit").click().run()
 
     assert "L'enregistrement a échoué (409)" in texts(app.error)
-    assert "Not enough reinforcement" in texts(app.error)
+    assert "Pas assez de « Renforts »" in texts(app.error)
     assert app.number_input(key="qc_passed").value == 5
+    assert app.selectbox(key="qc_item-fr").value == "reinforcement"
 
-    app.file_uploader(key="part_file").upload(
+    app.file_uploader(key="part_file-0").upload(
         "crochet.stl", (MODELS / "amicroche.stl").read_bytes(), "model/stl"
     )
     app.text_input(key="part_key").input("amicroche-v2")
@@ -55,6 +60,8 @@ def test_a_double_submission_counts_once_and_a_refusal_keeps_the_input(
     no_exception(app)
     assert "Pièce « amicroche-v2 » ajoutée" in texts(app.success)
     assert service.get(network.coordinator, "/parts/amicroche-v2")["name_en"] == "AMICROCHE hook v2"
+    assert app.text_input(key="part_key").value == ""
+    assert not app.file_uploader(key="part_file-1").value  # a new, empty uploader
 
 
 def test_a_batch_goes_from_collection_to_delivery_and_traces_back_to_its_maker(
@@ -72,11 +79,16 @@ def test_a_batch_goes_from_collection_to_delivery_and_traces_back_to_its_maker(
     app.selectbox(key="collection_hand_in-fr").set_value(hand_in["id"]).run()
     assert app.number_input(key="collection_quantity").value == 2
     app.button(key="collection_submit").click().run()
+    assert "Enregistré : 2 mouvements de stock." in texts(app.success)
+    app.selectbox(key="qc_item-fr").set_value("headband")
     app.number_input(key="qc_passed").set_value(2)
     app.button(key="qc_submit").click().run()
+    app.selectbox(key="batch_product-fr").set_value("visor")
     app.number_input(key="batch_quantity").set_value(2)
     app.button(key="batch_submit").click().run()
+    assert "assemblé : 2 visières de protection" in texts(app.success)
     batch_id = service.get(network.coordinator, "/batches")[-1]["id"]
+    app.selectbox(key="disinfection_batch-fr").set_value(batch_id)
     app.selectbox(key="disinfection_method-fr").set_value("bleach")
     app.button(key="disinfection_submit").click().run()
     app.selectbox(key="packing_order-fr").set_value(order_id)
@@ -88,9 +100,51 @@ def test_a_batch_goes_from_collection_to_delivery_and_traces_back_to_its_maker(
 
     no_exception(app)
     assert not app.error, texts(app.error)
-    assert "Livraison n°" in texts(app.success)
+    assert (
+        f"Livraison enregistrée : 2 visières de protection pour la commande n° {order_id} "
+        "(CH Abbeville : livraison n° 1)."
+    ) in texts(app.success)
     assert service.get(network.centre, f"/orders/{order_id}")["delivered"] == 2
     assert service.get(network.coordinator, "/hand-ins")[0]["collected_at"] is not None
     app.selectbox(key="trace_batch-fr").set_value(batch_id).run()
     assert "Makers : Camille" in texts(app.markdown)
     assert f"commandes : {order_id}" in texts(app.markdown)
+    trace = frame_with(app, "Imprimante")
+    assert trace[["Maker", "Imprimante"]].values.tolist() == [["Camille", "Prusa MK3S"]]
+
+
+def test_the_hub_sends_a_spool_it_holds_and_sees_every_makers_filament(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    service.post(
+        network.coordinator,
+        "/donations",
+        {"donor": "Filalab", "item": "filament_g", "quantity": 900, "material": "PETG"},
+    )
+    app = open_app(network.coordinator)
+    app.switch_page("app_pages/hub.py").run()
+    no_exception(app)
+    assert "Aucun maker ne suit encore son filament" in texts(app.info)
+
+    app.selectbox(key="filament_sent_maker").set_value(network.maker_id)
+    app.selectbox(key="filament_sent_material").set_value("PETG")
+    app.number_input(key="filament_sent_grams").set_value(950)
+    app.button(key="filament_sent_submit").click().run()
+    assert "il en faut 950, il y en a 900" in texts(app.error)  # the hub holds 900 g
+
+    app.number_input(key="filament_sent_grams").set_value(400)
+    app.button(key="filament_sent_submit").click().run()
+    no_exception(app)
+    assert "Envoyé : 400 g de PETG à Camille." in texts(app.success)
+    shown = frame_with(app, "Reste (g)")
+    assert shown[["Maker", "Matière", "Reste (g)"]].values.tolist() == [["Camille", "PETG", "400"]]
+    (line,) = service.get(network.coordinator, "/filament")
+    assert (line["maker_id"], line["grams"]) == (network.maker_id, 400)
+
+
+def test_streamlits_own_english_words_are_hidden_and_the_uploader_speaks_french() -> None:
+    css = look_css("fr")
+    assert '[data-testid="InputInstructions"] { display: none; }' in css
+    assert '[data-testid="stFileUploaderDropzone"] button { display: none; }' in css
+    assert 'content: "Déposez le fichier ici, ou Parcourir";' in css
+    assert 'content: "Drop the file here, or Browse";' in look_css("en")

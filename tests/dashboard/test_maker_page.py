@@ -1,17 +1,22 @@
-"""A maker registers a printer, copies its credentials, sees it, confirms a cleared bed
-(which reaches the printer's command topic on a real broker) and declares a hand-in."""
+"""A maker registers a printer (the form empties once it is registered), copies its
+credentials, sees it and its jobs by name, confirms a cleared bed (which reaches the
+printer's command topic on a real broker) and declares a hand-in."""
 
 from __future__ import annotations
 
-from datetime import time
+from datetime import date, time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import Engine
 from sqlmodel import Session
 
+from dashboard import hub_views, pause_views
+from dashboard.formatting import parse_datetime
+from dashboard.i18n import choice_key
 from orchestrator.core.config import Settings, load_settings
-from orchestrator.tables import PrinterStatus
+from orchestrator.database.tables import PrinterStatus
 from tests.conftest import Network
 from tests.dashboard.conftest import (
     OpenApp,
@@ -23,6 +28,8 @@ from tests.dashboard.conftest import (
 )
 from tests.ports import free_port
 from tests.realparts import Mosquitto, MqttRecorder
+
+MK3 = {"bed_x_mm": 250, "bed_y_mm": 210, "bed_z_mm": 210}
 
 
 @pytest.fixture
@@ -53,7 +60,8 @@ def test_a_maker_registers_a_printer_clears_its_bed_and_hands_parts_in(
 ) -> None:
     app = open_app(network.maker)
     app.text_input(key="printer_name").input("Prusa MK3S de Camille")
-    app.number_input(key="printer_bed_x").set_value(250.0)
+    app.number_input(key="printer_bed_x").set_value(250)
+    app.checkbox(key="printer_always").uncheck()
     app.time_input(key="printer_from").set_value(time(8, 0))
     app.time_input(key="printer_to").set_value(time(20, 0))
     app.button(key="printer_submit").click().run()
@@ -67,9 +75,20 @@ def test_a_maker_registers_a_printer_clears_its_bed_and_hands_parts_in(
     assert token.startswith("mkl_")
     assert username == f"printer-{printer['id']}"
     shown = frame_with(app, "Disponible")
-    assert shown["Imprimante"].tolist() == [f"Prusa MK3S de Camille ({printer['id']})"]
+    assert shown["Imprimante"].tolist() == ["Prusa MK3S de Camille"]
+    assert shown["Disponible"].tolist() == ["de 08:00 à 20:00"]
+    assert app.text_input(key="printer_name").value == ""  # ready for the next printer
+    assert app.number_input(key="printer_bed_x").value == 220
+    assert app.checkbox(key="printer_always").value is True
     app.button(key="credentials_dismiss").click().run()
     assert not app.code
+
+    job_id = service.printed(network.coordinator, printer["id"], "headband", 2)
+    let_the_cache_expire()
+    app.run()
+    jobs = frame_with(app, "Exemplaires")
+    assert jobs[["Tâche", "Imprimante"]].values.tolist() == [[job_id, "Prusa MK3S de Camille"]]
+    assert "Heures indiquées en heure de Paris" in texts(app.caption)
 
     report_awaiting_clear(engine, printer["id"])
     commands = MqttRecorder(mosquitto.port, [f"makerline/printers/{printer['id']}/commands"])
@@ -96,9 +115,40 @@ def test_a_maker_registers_a_printer_clears_its_bed_and_hands_parts_in(
 
     no_exception(app)
     assert "Remise n°" in texts(app.success)
+    assert "12 serre-têtes" in texts(app.success)
     (hand_in,) = service.get(network.maker, "/hand-ins")
     assert (hand_in["item"], hand_in["quantity"]) == ("headband", 12)
     assert frame_with(app, "Déclarée le")["Quantité"].tolist() == [12]
+    assert app.number_input(key="hand_in_qty").value is None
+    app.button(key="hand_in_submit").click().run()  # pressed again: nothing is sent
+    assert "Remplissez d'abord : Article, Quantité" in texts(app.warning)
+    assert len(service.get(network.maker, "/hand-ins")) == 1
+
+
+def test_a_new_printer_form_reads_the_french_way_and_is_available_around_the_clock(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    app = open_app(network.maker)
+    no_exception(app)
+    bed = app.number_input(key="printer_bed_x")
+    assert (bed.value, type(bed.value)) == (220, int)  # shown "220", not "220.00"
+    nozzle = app.selectbox(key="printer_nozzle")
+    assert nozzle.value == 0.4
+    assert "0,4 mm" in nozzle.options and "0,25 mm" in nozzle.options
+    assert app.checkbox(key="printer_always").value is True
+    assert app.checkbox(key="printer_always").label == "Disponible 24 h/24"
+
+    app.button(key="printer_submit").click().run()
+    assert "Remplissez d'abord : Nom de l'imprimante" in texts(app.warning)
+    assert service.get(network.maker, "/printers") == []
+
+    app.text_input(key="printer_name").input("Ender 3 de Camille")
+    app.button(key="printer_submit").click().run()
+    no_exception(app)
+    (printer,) = service.get(network.maker, "/printers")
+    assert (printer["availability_hours"], printer["nozzle_mm"]) == ("00:00-24:00", 0.4)
+    shown = frame_with(app, "Disponible")
+    assert shown[["Disponible", "Buse (mm)"]].values.tolist() == [["24 h/24", "0,4"]]
 
 
 def test_a_plugin_printer_is_shown_its_broker_login_and_never_its_token(
@@ -116,3 +166,121 @@ def test_a_plugin_printer_is_shown_its_broker_login_and_never_its_token(
     username, password = (block.value for block in app.code)
     assert username == f"printer-{printer['id']}"
     assert password.startswith("mqb_")  # derived from the token, which is not shown
+
+
+def test_a_maker_declares_a_spool_corrects_it_and_is_warned_when_none_is_left(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    app = open_app(network.maker)
+    no_exception(app)
+    assert "Vous n'avez déclaré aucune bobine" in texts(app.info)
+
+    app.selectbox(key="filament_material").set_value("PETG")
+    app.number_input(key="filament_grams").set_value(300)
+    app.button(key="filament_submit").click().run()
+    no_exception(app)
+    assert "Enregistré : 300 g de PETG." in texts(app.success)
+    assert frame_with(app, "Reste (g)")["Reste (g)"].tolist() == ["300"]
+    assert app.number_input(key="filament_grams").value == 1_000  # the form starts afresh
+
+    # More than she holds: refused, with the service's reason, and the form kept.
+    app.number_input(key="filament_grams").set_value(-400)
+    app.text_input(key="filament_reason").input("recomptage")
+    app.button(key="filament_submit").click().run()
+    assert "il en faut 400, il y en a 300" in texts(app.error)
+    assert app.number_input(key="filament_grams").value == -400
+
+    app.number_input(key="filament_grams").set_value(-300)
+    app.text_input(key="filament_reason").input("bobine finie à la maison")
+    app.button(key="filament_submit").click().run()
+    no_exception(app)
+    (line,) = service.get(network.maker, "/makers/me/filament")
+    assert (line["grams"], line["low"]) == (0, True)
+    assert "Il vous reste 0 g de PETG" in texts(app.warning)
+
+
+def test_an_evening_printer_may_print_on_unattended_through_the_night(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    app = open_app(network.maker)
+    app.text_input(key="printer_name").input("Prusa du salon")
+    app.checkbox(key="printer_always").uncheck()
+    app.time_input(key="printer_from").set_value(time(18, 0))
+    app.time_input(key="printer_to").set_value(time(23, 0))
+    app.checkbox(key="printer_unattended").check()
+    app.button(key="printer_submit").click().run()
+    no_exception(app)
+    (printer,) = service.get(network.maker, "/printers")
+    assert (printer["availability_hours"], printer["unattended_prints"]) == ("18:00-23:00", True)
+    shown = frame_with(app, "Disponible")
+    assert shown["Disponible"].tolist() == ["de 18:00 à 23:00, puis sans surveillance"]
+
+
+def test_availability_and_quantities_read_as_sentences() -> None:
+    assert hub_views.availability_text("00:00-24:00", "fr") == "24 h/24"
+    assert hub_views.availability_text("08:00-08:00", "fr") == "24 h/24"
+    assert hub_views.availability_text("20:00-08:00", "fr") == "de 20:00 à 08:00"
+    assert hub_views.availability_window(time(20, 0), time(8, 0), always=True) == "00:00-24:00"
+    assert hub_views.goods("visor", 40, "fr") == "40 visières de protection"
+    assert hub_views.goods("visor", 1, "fr") == "1 visière de protection"
+    assert hub_views.goods("amicroche", 1700, "fr") == "1\u202f700 crochets AMICROCHE"
+    assert hub_views.goods("new-product", 3, "fr", {"new-product": "Masque"}) == "3 masque"
+    assert hub_views.nozzle_label(0.25, "fr") == "0,25 mm"
+
+
+def test_a_maker_pauses_a_printer_now_plans_a_holiday_and_resumes(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    printer = service.post(network.maker, "/printers", MK3 | {"name": "Prusa du garage"})
+    app = open_app(network.maker)
+    no_exception(app)
+    assert "Aucune pause en cours ni prévue." in texts(app.info)
+
+    # The nozzle needs changing: this printer, from now, until she resumes.
+    app.selectbox(key=choice_key("pause_target")).set_value(printer["id"])
+    app.text_input(key="pause_reason").input("buse à changer")
+    app.button(key="pause_submit").click().run()
+    no_exception(app)
+    assert "Pause enregistrée : Prusa du garage." in texts(app.success)
+    shown = frame_with(app, "En pause")
+    assert shown[["En pause", "Jusqu'au", "Raison", "État"]].values.tolist() == [
+        ["Prusa du garage", "jusqu'à la reprise", "buse à changer", "en cours"]
+    ]
+    (pause,) = service.get(network.maker, "/pauses")
+    assert (pause["printer_id"], pause["ends_at"], pause["active"]) == (printer["id"], None, True)
+
+    # A holiday for all her printers, from the 10th to the 20th of next month.
+    first = date.today().replace(day=1) + timedelta(days=40)
+    app.date_input(key="pause_first_day").set_value(first)
+    app.date_input(key="pause_last_day").set_value(first + timedelta(days=10))
+    app.button(key="pause_submit").click().run()
+    no_exception(app)
+    assert "Pause enregistrée : Toutes mes imprimantes." in texts(app.success)
+    holiday = next(p for p in service.get(network.maker, "/pauses") if p["printer_id"] is None)
+    assert holiday["active"] is False
+    paris = ZoneInfo("Europe/Paris")
+    assert parse_datetime(holiday["starts_at"]).astimezone(paris).date() == first
+    assert parse_datetime(holiday["ends_at"]).astimezone(paris).date() == first + timedelta(days=11)
+
+    # She resumes the printer: the pause ends, the holiday stays.
+    app.button(key=f"end_pause_{pause['id']}").click().run()
+    no_exception(app)
+    assert "Pause terminée : Prusa du garage." in texts(app.success)
+    assert [p["id"] for p in service.get(network.maker, "/pauses")] == [holiday["id"]]
+
+
+def test_pause_days_become_the_moments_the_service_keeps() -> None:
+    paris = ZoneInfo("Europe/Paris")
+    today = date(2026, 12, 1)
+    assert pause_views.pause_moments(None, None, today, paris) == (None, None)
+    assert pause_views.pause_moments(today, today, today, paris) == (
+        None,  # today: from now
+        "2026-12-02T00:00:00+01:00",  # the day after the last, at midnight
+    )
+    # Across the change to summer time, each midnight keeps its own offset.
+    assert pause_views.pause_moments(date(2027, 3, 27), date(2027, 3, 28), today, paris) == (
+        "2027-03-27T00:00:00+01:00",
+        "2027-03-29T00:00:00+02:00",
+    )
+    assert pause_views.pause_target(pause_views.ALL_PRINTERS) == {}
+    assert pause_views.pause_target(7) == {"printer_id": 7}

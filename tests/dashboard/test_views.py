@@ -12,25 +12,32 @@ import pytest
 
 from dashboard import board_views, hub_views
 from dashboard.account import pages_for_role
-from dashboard.client import readable_detail
+from dashboard.client import ApiError, error_sentence, readable_detail
 from dashboard.formatting import (
     format_count,
     format_date,
+    format_datetime,
     format_decimal,
+    format_percent,
+    format_time,
     parse_count,
     parse_decimal,
+    timezone_label,
 )
 from dashboard.forms import DOUBLE_SUBMIT_SECONDS, SubmissionKeys
-from dashboard.i18n import ENGLISH, FRENCH, translate
-from orchestrator.eta import NoEta
+from dashboard.i18n import ENGLISH, FRENCH, Message, translate
+from orchestrator.domain.eta import NoEta
+from orchestrator.domain.vocabulary import Channel, MessageKind, OutboxStatus
 from orchestrator.parts.slicing import SlicingProblem
 
 DASHBOARD = Path(__file__).resolve().parents[2] / "dashboard"
 LITERAL_KEY = re.compile(r"""\bt(?:ranslate)?\((?:language,\s*)?["']([a-z_]+\.[a-z0-9_.-]+)["']""")
 
 
-def placeholders(template: str) -> set[str]:
-    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
+def placeholders(message: Message) -> set[str]:
+    """The blanks of a sentence, or of all the plural forms of one."""
+    forms = [message] if isinstance(message, str) else list(message.values())
+    return {name for form in forms for _, name, _, _ in string.Formatter().parse(form) if name}
 
 
 def test_french_and_english_say_the_same_things_with_the_same_blanks() -> None:
@@ -56,6 +63,9 @@ def test_every_sentence_the_code_asks_for_exists() -> None:
         ("alert", list(board_views.ALERT_SEVERITY)),
         ("eta_note", list(NoEta)),  # the service's codes, each with its sentence
         ("slicing_problem", list(SlicingProblem)),
+        ("message_kind", list(MessageKind)),  # each kind of message has its label
+        ("channel", list(Channel)),
+        ("outbox_status", list(OutboxStatus)),
     ]
     used |= {f"{prefix}.{word}" for prefix, words in vocabularies for word in words}
     assert len(used) > 150
@@ -79,11 +89,53 @@ def test_numbers_and_dates_read_the_french_way() -> None:
     assert format_date(date(2020, 4, 20), "en") == "20 Apr 2020"
 
 
+def test_decimals_percentages_and_times_follow_the_locale_in_the_named_time_zone(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("MAKERLINE_TIMEZONE", "Europe/Paris")
+    assert format_decimal(220, "fr", digits=2) == "220,00"
+    assert format_decimal(220, "en", digits=2) == "220.00"
+    assert format_decimal(1700.25, "fr", digits=0) == "1\u202f700"
+    assert format_percent(0.5, "fr") == "50\u00a0%"
+    assert format_percent(0.125, "en", digits=1) == "12.5%"
+    # 12:05 UTC is 14:05 in Paris in April (summer time), 13:05 in January.
+    assert format_datetime("2020-04-20T12:05:00Z", "fr") == "20/04/2020 14:05"
+    assert format_datetime("2020-01-20T12:05:00+00:00", "en") == "20 Jan 2020 13:05"
+    assert format_time("2020-04-20T12:05:03Z") == "14:05:03"
+    assert timezone_label("fr").startswith("heure de Paris (UTC+")
+    assert timezone_label("en").startswith("Paris time (UTC+")
+    monkeypatch.setenv("MAKERLINE_TIMEZONE", "America/Montreal")
+    assert format_datetime("2020-04-20T12:05:00Z", "fr") == "20/04/2020 08:05"
+    assert timezone_label("fr").endswith("(UTC\u22124)") or timezone_label("fr").endswith(
+        "(UTC\u22125)"
+    )
+
+
+def test_plurals_follow_the_languages_rules(monkeypatch: pytest.MonkeyPatch) -> None:
+    visors = {"one": "{count} visière", "other": "{count} visières"}
+    monkeypatch.setitem(FRENCH, "test.visors", visors)
+    monkeypatch.setitem(ENGLISH, "test.visors", {"one": "{count} visor", "other": "{count} visors"})
+    assert translate("fr", "test.visors", count=1) == "1 visière"
+    assert translate("fr", "test.visors", count=0) == "0 visière"  # French: 0 is singular
+    assert translate("fr", "test.visors", count=40) == "40 visières"
+    assert translate("fr", "test.visors", count=1700) == "1\u202f700 visières"
+    assert translate("en", "test.visors", count=0) == "0 visors"
+    assert translate("en", "test.visors", count=1) == "1 visor"
+    assert translate("en", "test.visors", count=1700) == "1,700 visors"
+    # A million is "many" in French's rules: without that form, "other" speaks for it.
+    assert translate("fr", "test.visors", count=1_000_000) == "1\u202f000\u202f000 visières"
+
+
 def test_alerts_become_sentences_in_the_readers_language() -> None:
     shortfall = {
-        "kind": "film_shortfall",
-        "subject": "film",
-        "params": {"on_hand": 5, "needed": 1200, "missing": 1195},
+        "kind": "supply_short",
+        "subject": "supply:film_sheet",
+        "params": {"item": "film_sheet", "on_hand": 5, "needed": 1200, "missing": 1195},
+    }
+    running_out = {
+        "kind": "supply_running_out",
+        "subject": "supply:elastic",
+        "params": {"item": "elastic", "on_hand": 40, "used_per_day": 12.5, "days_left": 3.2},
     }
     late = {
         "kind": "order_late",
@@ -103,8 +155,11 @@ def test_alerts_become_sentences_in_the_readers_language() -> None:
     }
 
     assert board_views.alert_sentence(shortfall, "fr") == (
-        "Le film manquera avant d'honorer les commandes ouvertes : 5 feuilles en stock, "
-        "1\u202f200 nécessaires, il en manque 1\u202f195."
+        "Feuilles de film : il en manque 1\u202f195 pour honorer les commandes ouvertes "
+        "(5 en stock, 1\u202f200 nécessaires)."
+    )
+    assert board_views.alert_sentence(running_out, "en") == (
+        "Elastic bands run out in 3.2 days at the current rate (40 on hand, 12.5 used a day)."
     )
     assert "attendue le 20/04/2020, livraison prévue le 22/04/2020 10:00" in (
         board_views.alert_sentence(late, "fr")
@@ -161,7 +216,9 @@ def test_a_printer_without_work_and_a_part_none_can_slice_read_as_sentences() ->
 
 def test_tiles_have_stable_keys_and_labels_in_each_language() -> None:
     summary = {
-        "products": [{"item": "visor", "ordered": 1700, "delivered": 300, "outstanding": 1400}],
+        "products": [
+            {"item": "visor", "ordered": 1700, "packed": 0, "delivered": 300, "remaining": 1400}
+        ],
         "printers": {"online": 3, "printing": 2, "awaiting_clear": 1, "offline": 4},
         "stock": [
             {"item": "headband", "stage": "at_maker", "quantity": 10, "material": None},
@@ -210,12 +267,71 @@ def test_the_services_errors_read_as_sentences() -> None:
     assert readable_detail(None, "Bad Gateway") == "Bad Gateway"
 
 
+def test_the_services_refusals_read_in_the_readers_language() -> None:
+    duplicate = ApiError.from_body(
+        409,
+        {
+            "detail": "This looks like a duplicate: order #7 ...",
+            "code": "duplicate_order",
+            "params": {
+                "order": 1204,
+                "quantity": 1500,
+                "product": "visor",
+                "placed_at": "2020-04-20T12:05:00Z",
+            },
+        },
+        "Conflict",
+    )
+    assert error_sentence(duplicate, "fr").startswith(
+        "Cette commande ressemble à un doublon : la commande n° 1204 (Visières, quantité "
+        "1\u202f500) a été passée le 20/04/2020 14:05."
+    )
+    assert "order 1204 (Visors, quantity 1,500)" in error_sentence(duplicate, "en")
+    stock = ApiError(
+        409,
+        "Not enough ...",
+        "not_enough_stock",
+        {"item": "elastic", "stage": "on_hand", "needed": 40, "available": 3},
+    )
+    assert error_sentence(stock, "fr").startswith(
+        "Pas assez de « Élastiques » à l'étape « En stock » : il en faut 40, il y en a 3."
+    )
+    invalid = ApiError.from_body(
+        422,
+        {
+            "detail": [
+                {
+                    "loc": ["body", "quantity"],
+                    "msg": "...",
+                    "type": "greater_than",
+                    "ctx": {"gt": 0},
+                },
+                {"loc": ["body", "needed_by"], "msg": "...", "type": "missing", "ctx": {}},
+                {"loc": ["body", "urgency"], "msg": "...", "type": "enum"},
+            ],
+            "code": "invalid_fields",
+            "params": {},
+        },
+        "x",
+    )
+    assert error_sentence(invalid, "fr").splitlines() == [
+        "Certains champs ne sont pas valables :",
+        "Quantité : doit être supérieur à 0",
+        "Pour le : à remplir",
+        "Urgence : n'est pas un des choix proposés",
+    ]
+    newer = ApiError(409, "Something the app does not know yet.", "printer_on_fire", {})
+    assert error_sentence(newer, "fr") == "Le stock ou l'état actuel ne le permet pas."
+    older = ApiError(500, "Internal Server Error")
+    assert error_sentence(older, "fr") == "Le service n'a pas pu traiter la demande."
+
+
 @pytest.mark.parametrize(
     ("role", "pages"),
     [
-        ("coordinator", ["board", "hub"]),
-        ("maker", ["maker"]),
-        ("health_centre", ["centre"]),
+        ("coordinator", ["board", "hub", "quarantine", "messages", "notifications"]),
+        ("maker", ["maker", "notifications"]),
+        ("health_centre", ["centre", "notifications"]),
         (None, ["login"]),
         ("someone_else", ["login"]),
     ],
@@ -247,18 +363,17 @@ def test_a_printer_page_shows_only_its_rows() -> None:
     }
     now = datetime(2020, 4, 20, 10, 3, tzinfo=UTC)
 
-    frame = board_views.printer_grid_frame(grid, "fr", now)
+    frame = board_views.printer_grid_frame(grid, "fr", now, {"headband": "Serre-tête"})
 
     assert frame.to_dict("records") == [
         {
-            "printer": "Ender 3 (n° 7)",
+            "printer": "Ender 3",
             "maker": "Julien",
             "state": "Plateau à libérer",
             "progress": 100.0,
-            "job": "12 · headband",
+            "job": "Serre-tête (n° 12)",
             "last_seen": "il y a 3 min",
             "material": "PETG",
-            "bed": "220 \u00d7 220",
         }
     ]
     assert translate("en", "grid.count", first=1, last=50, total="1,000") == (

@@ -10,8 +10,9 @@ from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
 from orchestrator.core.security import hash_token
-from orchestrator.demo_data import CENTRES, ensure_octoprint_printers, seed_demo
-from orchestrator.tables import Account, Donation, Maker, Order, Printer, Product, Role
+from orchestrator.database.tables import Account, Donation, Maker, Order, Printer, Product
+from orchestrator.demo.network import CENTRES, ensure_octoprint_printers, seed_demo
+from orchestrator.domain.vocabulary import Role
 
 
 def seed(engine: Engine, settings: Settings):  # type: ignore[no-untyped-def]

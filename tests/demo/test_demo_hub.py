@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from orchestrator.demo_hub import HubVolunteers
+from orchestrator.demo.hub_volunteers import HubVolunteers
 from tests.conftest import Network
 from tests.dashboard.conftest import Service
 

@@ -26,16 +26,24 @@ import httpx
 import psycopg
 import pytest
 from sqlalchemy import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
-from orchestrator.db import make_engine, migrate
+from orchestrator.database.engine import make_engine, migrate
+from orchestrator.database.tables import Job, PrinterStatus
+from orchestrator.domain.vocabulary import JobStatus
 from orchestrator.services import catalogue
-from orchestrator.tables import Job, JobStatus, PrinterStatus
 from tests.conftest import Network, bearer, empty_all_tables
 from tests.faults.soundness import done_jobs, parts_counted
 from tests.ports import free_port
-from tests.realparts import REPO, Mosquitto, MqttRecorder, wait_for
+from tests.realparts import (
+    REPO,
+    Mosquitto,
+    MqttRecorder,
+    descendants_cpu_seconds,
+    wait_while_progressing,
+)
 
 API = "/api/v1"
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
@@ -43,6 +51,9 @@ MK3 = {"name": "MK3S", "bed_x_mm": 250, "bed_y_mm": 210, "bed_z_mm": 210}
 # The headband's G-code says about 1 h 23 min: at this speed a print takes about 2 s, long
 # enough to inject a fault while printers print, short enough for a suite under 90 s.
 PRINT_SPEED = 2500.0
+# The longest a line may do nothing we can see while a test waits on it. Its slowest silent
+# step is PrusaSlicer slicing a plate, which shows as CPU time of the slicer's process.
+STALLED_AFTER_SECONDS = 30.0
 
 
 # --- a PostgreSQL cluster of our own ---------------------------------------------------
@@ -80,7 +91,11 @@ class PostgresCluster:
     def start(self) -> None:
         options = (
             f"-p {self.port} -k {self.root} -c listen_addresses=127.0.0.1 "
-            "-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+            # A crash (`stop("immediate")`) must keep every commit, as in production:
+            # with synchronous_commit off, the last commits die in the WAL buffers and the
+            # line loses events it had already acknowledged. fsync stays off: the machine
+            # itself does not crash, so the page cache keeps what was written.
+            "-c fsync=off -c synchronous_commit=on -c full_page_writes=off"
         )
         self._run("pg_ctl", "-D", str(self.data), "-l", str(self.log), "-o", options, "-w", "start")
 
@@ -217,11 +232,36 @@ class Line:
                 },
             ).raise_for_status()
 
-    def wait_done_beyond(self, count: int, timeout: float, what: str) -> int:
+    def progress(self) -> object:
+        """A snapshot of everything the line visibly does: the messages on the broker, the
+        jobs' states, the processes' logs, and the CPU time of the processes they started
+        (PrusaSlicer slicing). Whatever the load, it changes while the line works."""
+        try:
+            jobs: tuple[object, ...] = tuple(
+                sorted((j.id or 0, str(j.status), j.gcode_sha256, j.attempts) for j in self.jobs())
+            )
+        except OperationalError:  # the database is what a test stopped
+            jobs = ()
+        logs = tuple(path.stat().st_size for path in sorted(self.workdir.glob("*.log")))
+        slicers = sum(descendants_cpu_seconds(process.pid) for process in self.processes)
+        return (len(self.recorder.messages), jobs, logs, round(slicers, 1))
+
+    def wait(self, condition: Callable[[], Any], what: str, limit: float) -> Any:
+        """`condition`'s first true value, waiting while the line makes progress: under load
+        each step is slower, but a line that stops moving fails within
+        STALLED_AFTER_SECONDS; `limit` bounds the whole wait."""
+        try:
+            return wait_while_progressing(
+                condition, self.progress, what, stalled_after=STALLED_AFTER_SECONDS, limit=limit
+            )
+        except AssertionError as error:
+            raise AssertionError(f"{error}\n{self.describe()}") from None
+
+    def wait_done_beyond(self, count: int, limit: float, what: str) -> int:
         """Production resumes: wait until more than `count` jobs are done."""
         return int(
-            wait_for(
-                lambda: done_jobs(self.engine) > count and done_jobs(self.engine), timeout, what
+            self.wait(
+                lambda: done_jobs(self.engine) > count and done_jobs(self.engine), what, limit
             )
         )
 
@@ -238,6 +278,14 @@ class Line:
     def events(self) -> list[Any]:
         return [m.json() for m in self.recorder.messages if m.topic.endswith("/events")]
 
+    def printer_events(self) -> list[tuple[str, Any]]:
+        """(printer id, event body) in the order the broker carried them."""
+        return [
+            (m.topic.split("/")[-2], m.json())
+            for m in list(self.recorder.messages)
+            if m.topic.endswith("/events")
+        ]
+
     def jobs(self) -> list[Job]:
         with Session(self.engine) as session:
             return list(session.exec(select(Job)))
@@ -245,17 +293,12 @@ class Line:
     def printing(self) -> int:
         return sum(job.status == JobStatus.PRINTING for job in self.jobs())
 
-    def wait_all_done(self, copies: int, timeout: float) -> None:
+    def wait_all_done(self, copies: int, limit: float) -> None:
         """Every part of the order printed and every bed cleared."""
-        try:
-            wait_for(lambda: parts_counted(self.engine) >= copies, timeout, f"{copies} parts")
-            wait_for(
-                lambda: all(job.status == JobStatus.DONE for job in self.jobs()),
-                20,
-                "beds cleared",
-            )
-        except AssertionError as error:
-            raise AssertionError(f"{error}\n{self.describe()}") from None
+        self.wait(lambda: parts_counted(self.engine) >= copies, f"{copies} parts", limit)
+        self.wait(
+            lambda: all(job.status == JobStatus.DONE for job in self.jobs()), "beds cleared", limit
+        )
 
     def describe(self) -> str:
         """The jobs and the printers' stored statuses, to tell why production stopped."""

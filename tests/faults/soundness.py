@@ -5,7 +5,16 @@ and from the commands the broker carried.
   movement of `copies`), and no other job has any;
 - no job was dispatched twice: one start command id per attempt, each attempt one row, at
   most one open attempt, and never more PrintStarted than attempts;
-- no balance of the ledger is negative.
+- no balance of the ledger is negative;
+- no printer started the same job twice, and (where no printer lost its memory in the
+  test) no printer started a job while it was printing another: a start that reaches a busy
+  printer is refused, and a start sent again carries the same command id, which the printer
+  has already carried out.
+
+The printers' side is read from their events on the broker (what they actually started),
+not from the start commands: an orchestrator re-sends a start whose acknowledgement it has
+not seen in time, so on a loaded machine a job may well be sent twice, and must not print
+twice.
 """
 
 from __future__ import annotations
@@ -16,7 +25,8 @@ from typing import Any
 from sqlalchemy import Engine, func
 from sqlmodel import Session, col, select
 
-from orchestrator.tables import Job, JobAttempt, JobStatus, Movement, PrinterEvent
+from orchestrator.database.tables import Job, JobAttempt, Movement, PrinterEvent
+from orchestrator.domain.vocabulary import JobStatus
 
 COUNTED = {JobStatus.AWAITING_CLEAR, JobStatus.DONE}
 HOLDS_AN_ATTEMPT = {
@@ -51,8 +61,54 @@ def start_commands(commands: list[Any]) -> dict[int, set[str]]:
     return by_job
 
 
-def assert_sound(engine: Engine, commands: list[Any]) -> None:
-    """Every invariant of the module docstring; `commands` are the recorded command bodies."""
+ENDINGS = {"PrintDone", "PrintFailed", "PrintCancelled"}
+
+
+def distinct_events(printer_events: list[tuple[str, Any]]) -> list[tuple[str, Any]]:
+    """Each event once, where the broker first carried it (a test may replay them)."""
+    seen: set[str] = set()
+    distinct = []
+    for printer_id, body in printer_events:
+        if body.get("event_id") not in seen:
+            seen.add(body.get("event_id"))
+            distinct.append((printer_id, body))
+    return distinct
+
+
+def prints_started(printer_events: list[tuple[str, Any]]) -> Counter[tuple[str, str]]:
+    """How often each printer started each job: its PrintStarted events, by (job, printer)."""
+    return Counter(
+        (str(body["job_id"]), printer_id)
+        for printer_id, body in distinct_events(printer_events)
+        if body.get("kind") == "PrintStarted"
+    )
+
+
+def assert_one_print_at_a_time(printer_events: list[tuple[str, Any]]) -> None:
+    """Between a printer's PrintStarted for a job and that job's ending, the printer starts
+    nothing else. Only for tests where no printer forgets its print (killed and restarted
+    printers end no print: their next start follows an unended one)."""
+    printing: dict[str, str] = {}
+    problems = []
+    for printer_id, body in distinct_events(printer_events):
+        kind, job_id = body.get("kind"), str(body.get("job_id"))
+        if kind == "PrintStarted":
+            if printer_id in printing:
+                problems.append(
+                    f"printer {printer_id} started job {job_id} while printing "
+                    f"job {printing[printer_id]}"
+                )
+            printing[printer_id] = job_id
+        elif kind in ENDINGS and printing.get(printer_id) == job_id:
+            del printing[printer_id]
+    assert not problems, "\n".join(problems)
+
+
+def assert_sound(
+    engine: Engine, commands: list[Any], printer_events: list[tuple[str, Any]] | None = None
+) -> None:
+    """Every invariant of the module docstring but the last; `commands` are the recorded
+    command bodies, `printer_events` the recorded events with their printer."""
     with Session(engine) as session:
         jobs = list(session.exec(select(Job)))
         counted = list(session.exec(select(Movement).where(Movement.reason == "job_done")))
@@ -75,7 +131,11 @@ def assert_sound(engine: Engine, commands: list[Any]) -> None:
     for attempt in attempts:
         attempts_of[attempt.job_id].append(attempt)
     sent = start_commands(commands)
-    problems = []
+    problems = [
+        f"printer {printer_id} started job {job_id} {times} times"
+        for (job_id, printer_id), times in prints_started(printer_events or []).items()
+        if times > 1
+    ]
     for job in jobs:
         assert job.id is not None
         mine = movements_of.pop(job.id, [])

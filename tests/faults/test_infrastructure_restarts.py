@@ -10,8 +10,12 @@ from __future__ import annotations
 import pytest
 
 from tests.faults.conftest import Line, PostgresCluster
-from tests.faults.soundness import assert_sound, done_jobs, parts_counted
-from tests.realparts import wait_for
+from tests.faults.soundness import (
+    assert_one_print_at_a_time,
+    assert_sound,
+    done_jobs,
+    parts_counted,
+)
 
 pytestmark = pytest.mark.faults
 VISORS = 9
@@ -22,15 +26,16 @@ def test_a_broker_restart_mid_production(line: Line) -> None:
     line.orchestrate()
     line.simulate()
     line.order_visors(VISORS)
-    wait_for(lambda: line.printing() >= 2, 40, "printers printing")
+    line.wait(lambda: line.printing() >= 2, "printers printing", 180)
 
     line.mosquitto.restart()  # SIGTERM: every client is cut off; retained state persists
     at_fault = done_jobs(line.engine)
 
-    line.wait_all_done(VISORS, 60)
+    line.wait_all_done(VISORS, 240)
     assert done_jobs(line.engine) > at_fault
     assert parts_counted(line.engine) == VISORS
-    assert_sound(line.engine, line.commands())
+    assert_sound(line.engine, line.commands(), line.printer_events())
+    assert_one_print_at_a_time(line.printer_events())
 
 
 @pytest.mark.parametrize("mode", ["immediate"])
@@ -43,15 +48,16 @@ def test_a_database_restart_mid_production(
     line.orchestrate()
     line.simulate()
     line.order_visors(VISORS)
-    wait_for(lambda: line.printing() >= 2, 40, "printers printing")
+    line.wait(lambda: line.printing() >= 2, "printers printing", 180)
 
     at_fault, events_before = done_jobs(line.engine), len(line.events())
     pg_cluster.stop(mode)
     # Long enough for prints to end and their events to meet a database that is away.
-    wait_for(lambda: len(line.events()) >= events_before + 4, 20, "events while it is down")
+    line.wait(lambda: len(line.events()) >= events_before + 4, "events while it is down", 90)
     pg_cluster.start()
 
-    line.wait_all_done(VISORS, 60)
+    line.wait_all_done(VISORS, 240)
     assert done_jobs(line.engine) > at_fault
     assert parts_counted(line.engine) == VISORS
-    assert_sound(line.engine, line.commands())
+    assert_sound(line.engine, line.commands(), line.printer_events())
+    assert_one_print_at_a_time(line.printer_events())

@@ -1,4 +1,4 @@
-"""The orchestrator's plates (`orchestrator.process.Plates`): a part that cannot be sliced
+"""The orchestrator's plates (`orchestrator.production_line.Plates`): a part that cannot be sliced
 for one printer profile fails alone, waits longer before each new try, is recorded for the
 board and forgotten once sliced; PrusaSlicer never runs in the dispatcher's thread."""
 
@@ -15,10 +15,10 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
+from orchestrator.database.tables import Part, Printer, SlicingFailure
 from orchestrator.parts.slicing import SliceResult, SlicingProblem
-from orchestrator.process import Plates
+from orchestrator.production_line import Plates
 from orchestrator.services import catalogue, parts
-from orchestrator.tables import Part, Printer, SlicingFailure
 from tests.parts.test_slicing import crashes_of, install_crashing_slicer
 from tests.realparts import wait_for
 

@@ -11,8 +11,8 @@ from typing import Any
 
 import pytest
 
-from printers.payloads import CommandPayload, encode_payload
-from printers.topics import commands_topic, events_topic, status_topic
+from printers.protocol.payloads import CommandPayload, encode_payload
+from printers.protocol.topics import commands_topic, events_topic, status_topic
 from tests.realparts import (
     AgentProcess,
     GcodeServer,

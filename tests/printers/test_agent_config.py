@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from printers.agent_config import (
+from printers.agent.config import (
     AgentSettingsError,
     GcodeLinkRefused,
     default_config_path,
     load_agent_settings,
     write_agent_config,
 )
-from printers.broker_auth import printer_broker_password
+from printers.protocol.broker_auth import printer_broker_password
 
 API = "https://makerline.example.org"
 LINK = f"{API}/api/v1/jobs/5/gcode?attempt=2"

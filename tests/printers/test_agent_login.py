@@ -16,10 +16,10 @@ from pathlib import Path
 
 import pytest
 
-from printers import agent as agent_module
-from printers.agent import Agent
-from printers.agent_config import load_agent_settings, write_agent_config
-from printers.broker_auth import (
+from printers.agent import runtime as agent_module
+from printers.agent.config import load_agent_settings, write_agent_config
+from printers.agent.runtime import Agent
+from printers.protocol.broker_auth import (
     mosquitto_password_hash,
     printer_broker_password,
     render_acl_file,
@@ -97,7 +97,7 @@ def test_an_agent_waits_for_the_broker_to_know_its_login_then_connects(
 
     log = agent.log()
     assert log.count(WAITING) == 1
-    assert "INFO printers.agent: " + WAITING in log
+    assert "INFO printers.agent.runtime: " + WAITING in log
     assert "Not authorized" not in log and "refused the connection" not in log
     assert "connected to the broker" in log
 
@@ -123,7 +123,7 @@ def test_a_login_still_refused_after_a_while_is_worth_one_warning(
         },
     )
     agent = Agent(load_agent_settings(config))
-    caplog.set_level(logging.INFO, logger="printers.agent")
+    caplog.set_level(logging.INFO, logger="printers.agent.runtime")
     running = threading.Thread(target=agent.run)
     running.start()
 

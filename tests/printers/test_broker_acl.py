@@ -9,8 +9,12 @@ from pathlib import Path
 import paho.mqtt.client as mqtt
 import pytest
 
-from printers.broker_auth import mosquitto_password_hash, render_acl_file, render_password_file
-from printers.topics import commands_topic, events_topic, status_topic
+from printers.protocol.broker_auth import (
+    mosquitto_password_hash,
+    render_acl_file,
+    render_password_file,
+)
+from printers.protocol.topics import commands_topic, events_topic, status_topic
 from tests.realparts import Mosquitto, MqttRecorder, wait_for
 
 pytestmark = pytest.mark.slow

@@ -15,8 +15,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from printers.agent_config import load_agent_settings
-from printers.enrol import EnrolError, Enrolment, enrol, parse_bed
+from printers.agent.config import load_agent_settings
+from printers.agent.enrol import EnrolError, Enrolment, enrol, parse_bed
 from tests.conftest import Network, bearer
 from tests.realparts import REPO
 

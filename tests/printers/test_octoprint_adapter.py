@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import pytest
 
-from printers.octoprint import (
+from printers.octoprint.rest import (
     OctoPrintAdapter,
     OctoPrintError,
     OctoPrintUnauthorised,

@@ -14,8 +14,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from paho.mqtt.client import topic_matches_sub
 
-from printers.octoprint import LastPrint, OctoPrintSnapshot, PrinterActivity
-from printers.octoprint_mqtt import (
+from printers.octoprint.rest import LastPrint, OctoPrintSnapshot, PrinterActivity
+from printers.plugin.octoprint_mqtt import (
     PluginIngestion,
     PluginMessageError,
     PluginPrinterView,
@@ -27,8 +27,8 @@ from printers.octoprint_mqtt import (
     rest_started,
     start_verdict,
 )
-from printers.payloads import EventKind, PrinterState
-from printers.topics import plugin_subscriptions
+from printers.protocol.payloads import EventKind, PrinterState
+from printers.protocol.topics import plugin_subscriptions
 
 RECORDED = Path(__file__).parent / "recorded" / "octoprint-mqtt-0.8.16-print.jsonl"
 BASE = "octoPrint/camille-mk3/"

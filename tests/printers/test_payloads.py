@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from printers.payloads import (
+from printers.protocol.payloads import (
     ERROR_STATES,
     CommandPayload,
     EventPayload,

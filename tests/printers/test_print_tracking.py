@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from printers.octoprint import LastPrint, OctoPrintSnapshot, PrinterActivity
-from printers.payloads import EventKind, PrinterState
-from printers.print_tracking import (
+from printers.octoprint.rest import LastPrint, OctoPrintSnapshot, PrinterActivity
+from printers.octoprint.tracking import (
     PrintMemory,
     after_ending,
     after_start,
@@ -13,6 +12,7 @@ from printers.print_tracking import (
     reported_state,
     start_refusal,
 )
+from printers.protocol.payloads import EventKind, PrinterState
 
 READY = OctoPrintSnapshot(PrinterActivity.READY, "Operational", "makerline-job-1.gcode", 100.0)
 PRINTING = OctoPrintSnapshot(PrinterActivity.PRINTING, "Printing", "makerline-job-1.gcode", 40.0)

@@ -12,16 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from printers.broker_auth import (
+from printers.protocol.broker_auth import (
     mosquitto_password_hash,
     printer_broker_password,
     printer_username,
     render_acl_file,
     render_password_file,
 )
-from printers.payloads import CommandPayload, encode_payload
-from printers.simulator import SimulationSettings, run_simulation
-from printers.topics import commands_topic, status_topic
+from printers.protocol.payloads import CommandPayload, encode_payload
+from printers.protocol.topics import commands_topic, status_topic
+from printers.simulated.simulator import SimulationSettings, run_simulation
 from tests.realparts import GcodeServer, Mosquitto, MqttRecorder, wait_for
 from tests.test_link import simulate
 

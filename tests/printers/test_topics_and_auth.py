@@ -7,15 +7,19 @@ from pathlib import Path
 
 import pytest
 
-from printers.broker_auth import (
+from printers.protocol.broker_auth import (
     BrokerAuthError,
     mosquitto_password_hash,
     mosquitto_password_matches,
     render_acl_file,
     render_password_file,
 )
-from printers.job_files import estimated_print_seconds, gcode_filename, job_id_from_filename
-from printers.topics import (
+from printers.protocol.job_files import (
+    estimated_print_seconds,
+    gcode_filename,
+    job_id_from_filename,
+)
+from printers.protocol.topics import (
     DEFAULT_PLUGIN_BASE_TOPIC,
     Channel,
     TopicError,

@@ -8,14 +8,7 @@ from collections.abc import Callable
 
 import pytest
 
-from tests.printers.test_agent import (
-    TOKEN,
-    api_url,
-    job_gcode,
-    start_job,
-    wait_event,
-    wait_state,
-)
+from tests.printers.test_agent import TOKEN, api_url, job_gcode, start_job, wait_event, wait_state
 from tests.realparts import (
     AgentProcess,
     GcodeServer,

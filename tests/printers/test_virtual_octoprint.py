@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from printers import virtual_octoprint
+from printers.simulated import virtual_octoprint
 from tests.ports import free_port
 from tests.realparts import REPO
 

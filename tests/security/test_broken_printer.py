@@ -22,14 +22,14 @@ import pytest
 from sqlalchemy import Engine, update
 from sqlmodel import Session, col, select
 
-from orchestrator.process import Orchestrator
-from orchestrator.tables import Job, JobStatus, Part
+from orchestrator.database.tables import Job, Part
+from orchestrator.domain.vocabulary import JobStatus
+from orchestrator.production_line import ProductionLine
 from tests.conftest import Network, bearer
 from tests.parts.test_slicing import crashes_of, install_crashing_slicer
-from tests.realparts import Mosquitto, wait_for
-from tests.test_link import (  # noqa: F401  (fixtures: the orchestrator over Mosquitto)
+from tests.realparts import Mosquitto, descendants_cpu_seconds, wait_for, wait_while_progressing
+from tests.test_link import (  # noqa: F401  (the settings fixture: the broker of the test)
     at_maker,
-    orchestrator,
     settings,
     simulate,
 )
@@ -69,11 +69,18 @@ def headband_jobs(engine: Engine) -> list[Job]:
         )
 
 
+def production_progress(engine: Engine) -> object:
+    """What changes while production goes on, however slowly on a loaded machine: the
+    headband jobs' states, the parts printed, and PrusaSlicer's CPU time as it slices."""
+    jobs = tuple((job.id, str(job.status), job.attempts) for job in headband_jobs(engine))
+    return jobs, at_maker(engine, "headband"), descendants_cpu_seconds()
+
+
 def test_a_broken_printer_beside_good_ones_does_not_stop_production(
     live_server: str,
     network: Network,
     engine: Engine,
-    orchestrator: Orchestrator,  # noqa: F811
+    orchestrator: ProductionLine,
     mosquitto: Mosquitto,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
@@ -126,13 +133,15 @@ def test_a_broken_printer_beside_good_ones_does_not_stop_production(
             headers=bearer(network.centre),
         ).raise_for_status()
 
-        wait_for(
+        wait_while_progressing(
             lambda: (
                 at_maker(engine, "headband") == VISORS
                 and all(job.status == JobStatus.DONE for job in headband_jobs(engine))
             ),
-            60,
+            lambda: production_progress(engine),
             f"{VISORS} headbands printed by the good printers",
+            stalled_after=30,
+            limit=240,
         )
         subjects = {
             "wide": f"printer:{wide}",

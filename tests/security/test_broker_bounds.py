@@ -17,8 +17,8 @@ import paho.mqtt.client as mqtt
 import pytest
 from paho.mqtt.enums import CallbackAPIVersion
 
-from printers.payloads import MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES
-from printers.topics import events_topic
+from printers.protocol.payloads import MAX_PACKET_BYTES, MAX_PAYLOAD_BYTES
+from printers.protocol.topics import events_topic
 from tests.ports import free_port
 from tests.realparts import VENV_BIN, MqttRecorder, port_open, wait_for
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import httpx
 
 from orchestrator.core.config import Settings
-from printers.broker_auth import printer_broker_password
+from printers.protocol.broker_auth import printer_broker_password
 from tests.conftest import Network, bearer
 from tests.realparts import Mosquitto
 from tests.security.test_signup_and_tokens import PRINTER, broker_accepts, settings

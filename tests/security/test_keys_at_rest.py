@@ -21,13 +21,11 @@ from sqlmodel import Session
 
 from orchestrator.core.config import Settings
 from orchestrator.core.sealing import SEALED_PREFIX, open_sealed
-from orchestrator.process import Orchestrator
-from orchestrator.tables import Printer
+from orchestrator.database.tables import Printer
+from orchestrator.production_line import ProductionLine
 from tests.realparts import REPO, OctoPrintServer, wait_for
 from tests.security.test_outbound_calls import (
     RecordingServer,
-    maker_api,
-    orchestrator,
     recording_servers,
     settings,
     start_and_fail,
@@ -40,7 +38,7 @@ pytestmark = [
     pytest.mark.parametrize("settings", ["127.0.0.0/8"], indirect=True),
 ]
 # Fixtures are found by their name in the module: these are imported for pytest.
-__all__ = ["maker_api", "orchestrator", "recording_servers", "settings"]
+__all__ = ["recording_servers", "settings"]
 KEY_UNREADABLE = (
     "OctoPrint did not start the job: the OctoPrint API key can no longer be read: enter it again"
 )
@@ -56,7 +54,7 @@ def stored_key(engine: Engine, printer_id: int) -> str | None:
 def test_a_key_is_stored_sealed_and_opened_only_to_call_octoprint(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     maker_api: httpx.Client,
     idle_octoprint: OctoPrintServer,
 ) -> None:
@@ -96,7 +94,7 @@ def test_a_key_sealed_under_another_secret_gives_a_clear_reason_and_calls_nothin
         octoprint_api_key="KEY-0123456789",
     )
     changed = settings.model_copy(update={"secret": "another-secret-0123456789abcdef"})
-    running = Orchestrator(settings=changed, engine=engine, name="rekeyed", sweep_seconds=0.5)
+    running = ProductionLine(settings=changed, engine=engine, name="rekeyed", sweep_seconds=0.5)
     running.start()
     try:
         reason = start_and_fail(engine, changed, running, printer_id)
@@ -111,7 +109,7 @@ def test_a_key_sealed_under_another_secret_gives_a_clear_reason_and_calls_nothin
 def test_migrate_seals_a_key_left_in_plain_text_which_is_never_sent_before(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     maker_api: httpx.Client,
     recording_servers: Callable[..., RecordingServer],
 ) -> None:

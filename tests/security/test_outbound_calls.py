@@ -22,14 +22,11 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
-from orchestrator.link.outbound import (
-    AddressNotAllowed,
-    address_allowed,
-    literal_address_refused,
-    outbound_session,
-)
-from orchestrator.process import Orchestrator
-from orchestrator.tables import JobAttempt, JobStatus
+from orchestrator.core.outbound_policy import address_allowed, literal_address_refused
+from orchestrator.database.tables import JobAttempt
+from orchestrator.domain.vocabulary import JobStatus
+from orchestrator.link.outbound import AddressNotAllowed, outbound_session
+from orchestrator.production_line import ProductionLine
 from tests.conftest import Network, bearer
 from tests.realparts import Mosquitto, tiny_gcode, wait_for
 from tests.test_plugin_printers import MK3, job_on, job_row, register
@@ -112,24 +109,8 @@ def settings(settings: Settings, mosquitto: Mosquitto, request: pytest.FixtureRe
     )
 
 
-@pytest.fixture
-def orchestrator(engine: Engine, settings: Settings, live_server: str) -> Iterator[Orchestrator]:
-    running = Orchestrator(settings=settings, engine=engine, name="test", sweep_seconds=0.5)
-    running.start()
-    yield running
-    running.stop()
-
-
-@pytest.fixture
-def maker_api(live_server: str, network: Network) -> Iterator[httpx.Client]:
-    with httpx.Client(
-        base_url=f"{live_server}{API}", headers=bearer(network.maker), timeout=30
-    ) as http:
-        yield http
-
-
 def start_and_fail(
-    engine: Engine, settings: Settings, orchestrator: Orchestrator, printer: int
+    engine: Engine, settings: Settings, orchestrator: ProductionLine, printer: int
 ) -> str:
     """Send the printer a job over REST, wait for its start to fail; the attempt's reason."""
     job_id = job_on(engine, settings, printer, JobStatus.ASSIGNED, tiny_gcode(1))
@@ -276,7 +257,7 @@ def test_changing_a_printer_to_a_private_address_is_refused(maker_api: httpx.Cli
 def test_a_name_that_leads_to_the_service_host_is_refused_when_called_and_never_heard(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     maker_api: httpx.Client,
     recording_servers: Callable[..., RecordingServer],
 ) -> None:
@@ -304,7 +285,7 @@ def test_a_name_that_leads_to_the_service_host_is_refused_when_called_and_never_
 def test_an_allowed_network_is_called_but_its_answer_never_reaches_the_maker(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     maker_api: httpx.Client,
     recording_servers: Callable[..., RecordingServer],
 ) -> None:
@@ -330,7 +311,7 @@ def test_an_allowed_network_is_called_but_its_answer_never_reaches_the_maker(
 def test_a_redirect_is_not_followed_so_the_key_goes_nowhere_else(
     engine: Engine,
     settings: Settings,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     maker_api: httpx.Client,
     recording_servers: Callable[..., RecordingServer],
 ) -> None:

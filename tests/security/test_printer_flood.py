@@ -7,7 +7,7 @@ cannot fill the database, and the other printers' events still land.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import httpx
 import pytest
@@ -15,10 +15,10 @@ from sqlalchemy import Engine, func
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
+from orchestrator.database.tables import PrinterEvent
 from orchestrator.link.bridge import EVENTS_PER_PRINTER
-from orchestrator.process import Orchestrator
-from orchestrator.tables import PrinterEvent
-from printers.topics import events_topic
+from orchestrator.production_line import ProductionLine
+from printers.protocol.topics import events_topic
 from tests.conftest import Network, bearer
 from tests.realparts import Mosquitto, MqttRecorder, wait_for
 from tests.test_link import event, register_printers
@@ -29,14 +29,6 @@ pytestmark = pytest.mark.slow
 @pytest.fixture
 def settings(settings: Settings, mosquitto: Mosquitto) -> Settings:
     return settings.model_copy(update={"mqtt_url": mosquitto.url})
-
-
-@pytest.fixture
-def orchestrator(engine: Engine, settings: Settings, live_server: str) -> Iterator[Orchestrator]:
-    running = Orchestrator(settings=settings, engine=engine, name="flood", sweep_seconds=0.5)
-    running.start()
-    yield running
-    running.stop()
 
 
 def stored_events(engine: Engine, printer_id: str) -> int:
@@ -52,7 +44,7 @@ def test_a_flooding_printer_is_cut_off_and_the_others_go_on(
     live_server: str,
     network: Network,
     engine: Engine,
-    orchestrator: Orchestrator,
+    orchestrator: ProductionLine,
     mosquitto: Mosquitto,
     recorders: Callable[..., MqttRecorder],
 ) -> None:

@@ -8,7 +8,7 @@ import httpx
 from sqlalchemy import Engine
 from sqlmodel import Session
 
-from orchestrator.tables import Printer
+from orchestrator.database.tables import Printer
 from tests.conftest import Network, bearer
 
 API = "/api/v1"

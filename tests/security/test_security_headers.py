@@ -8,9 +8,15 @@ import httpx
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, Request
 
-# The web app speaks HTTP only: SQLite is enough behind it, as in the browser tests.
-from tests.browser.conftest import migrated_engine  # noqa: F401  (fixture)
-from tests.browser.test_board_browser import STREAMLIT_MS, sign_in
+# The web app speaks HTTP only: SQLite is enough behind it, as in the browser tests, and
+# one board serves the module's APIs, all on the module's port.
+from tests.browser.conftest import (  # noqa: F401  (fixtures)
+    STREAMLIT_MS,
+    api_port,
+    migrated_engine,
+    settings,
+    sign_in,
+)
 from tests.conftest import Network
 
 pytestmark = pytest.mark.browser

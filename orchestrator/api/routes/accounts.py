@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlmodel import SQLModel
-
 from orchestrator.api.deps import (
     ClientDep,
     Coordinator,
@@ -17,23 +15,19 @@ from orchestrator.api.deps import (
 )
 from orchestrator.api.rate_limits import Door
 from orchestrator.api.routing import api_router
-from orchestrator.services import accounts, credentials, printer_link
-from orchestrator.tables import (
-    Account,
+from orchestrator.api.schemas import (
     AccountCreate,
     AccountPublic,
     AccountWithToken,
+    Health,
     MakerPublic,
-    Role,
     SignupRequest,
 )
+from orchestrator.database.tables import Account
+from orchestrator.domain.vocabulary import Role
+from orchestrator.services import accounts, credentials, printer_link
 
 router = api_router(tags=["accounts"])
-
-
-class Health(SQLModel):
-    status: str
-    version: str
 
 
 @router.get("/health", response_model=Health)

@@ -1,4 +1,5 @@
-"""The coordinator's production board: one summary, and the printer grid a page at a time."""
+"""The coordinator's production board: one summary, the printer grid a page at a time,
+and the head of the job queue."""
 
 from __future__ import annotations
 
@@ -6,9 +7,9 @@ from fastapi import Query
 
 from orchestrator.api.deps import Coordinator, SessionDep, SettingsDep
 from orchestrator.api.routing import api_router
+from orchestrator.api.schemas import BoardSummary, JobQueue, PrinterGrid
 from orchestrator.services import board
-from orchestrator.services.board import BoardSummary, PrinterGrid
-from printers.payloads import PrinterState
+from printers.protocol.payloads import PrinterState
 
 router = api_router(prefix="/board", tags=["board"])
 
@@ -18,7 +19,12 @@ def read_board(
     session: SessionDep,
     settings: SettingsDep,
     _coordinator: Coordinator,
-    hours: int = Query(default=48, ge=1, le=24 * 31, description="Hours of throughput shown."),
+    hours: int = Query(
+        default=24 * 7,
+        ge=1,
+        le=24 * 31,
+        description="How far back the throughput chart may start: at its first bar with data.",
+    ),
 ) -> BoardSummary:
     """Everything the board's tiles, funnel, throughput chart and alerts show."""
     return board.board_summary(session=session, settings=settings, hours=hours)
@@ -34,3 +40,14 @@ def read_printer_grid(
 ) -> PrinterGrid:
     """Printers with their state, progress, current job and last sighting, by id."""
     return board.printer_grid(session=session, state=state, limit=limit, offset=offset)
+
+
+@router.get("/queue", response_model=JobQueue)
+def read_job_queue(
+    session: SessionDep,
+    _coordinator: Coordinator,
+    limit: int = Query(default=50, ge=1, le=1000),
+) -> JobQueue:
+    """The next queued jobs in the order the dispatcher takes them, and how many are
+    queued in all."""
+    return board.job_queue(session=session, limit=limit)

@@ -17,10 +17,10 @@ from orchestrator.api.deps import (
     SettingsDep,
 )
 from orchestrator.api.routing import api_router
+from orchestrator.api.schemas import PART_KEY_PATTERN, PartPublic, ProductPublic
 from orchestrator.parts.catalogue import BomRole, Orientation
 from orchestrator.parts.materials import Material
 from orchestrator.services import catalogue, parts
-from orchestrator.tables import PartPublic, ProductPublic
 
 router = api_router(tags=["catalogue"])
 
@@ -44,7 +44,7 @@ def upload_part(
     settings: SettingsDep,
     _coordinator: Coordinator,
     file: Annotated[UploadFile, File(description="The part as a binary or ASCII STL.")],
-    key: Annotated[str, Form(min_length=1, max_length=60, pattern=parts.PART_KEY_PATTERN)],
+    key: Annotated[str, Form(min_length=1, max_length=60, pattern=PART_KEY_PATTERN)],
     name_fr: Annotated[str, Form(min_length=1, max_length=200)],
     name_en: Annotated[str, Form(min_length=1, max_length=200)],
     bom_role: Annotated[BomRole, Form()],

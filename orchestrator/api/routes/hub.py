@@ -1,30 +1,25 @@
 """The hub's work, recorded by the coordinator: donations, collections, QC, assembly,
 disinfection, packing, deliveries, stock and traceability. Makers declare hand-ins here.
 
-Every POST that appends movements accepts an `Idempotency-Key`.
+Every POST that appends movements accepts an `Idempotency-Key` (`CommitOnceDep`).
 """
 
 from __future__ import annotations
 
-from fastapi import Query
+from fastapi import Query, Response
 from fastapi.responses import PlainTextResponse
-from sqlmodel import SQLModel
 
 from orchestrator.api.deps import (
     ActingMaker,
     Coordinator,
-    IdempotencyKey,
     MakerOrCoordinator,
     RowId,
     SessionDep,
+    SettingsDep,
 )
-from orchestrator.api.idempotency import commit_once
+from orchestrator.api.idempotency import CommitOnceDep
 from orchestrator.api.routing import api_router
-from orchestrator.errors import InvalidRequest
-from orchestrator.services import accounts, production
-from orchestrator.stock import movements_of, stock_balances
-from orchestrator.tables import (
-    ROW_ID_MAX,
+from orchestrator.api.schemas import (
     BatchCreate,
     BatchPublic,
     BatchTrace,
@@ -36,22 +31,18 @@ from orchestrator.tables import (
     DonationPublic,
     HandInCreate,
     HandInPublic,
-    Item,
-    Movement,
     MovementPublic,
     PackingCreate,
     QcCreate,
-    Stage,
-    StockBalance,
+    StockChange,
 )
+from orchestrator.database.stock import movements_of, stock_balances
+from orchestrator.database.tables import ROW_ID_MAX, Movement, StockBalance
+from orchestrator.domain.errors import InvalidRequest
+from orchestrator.domain.vocabulary import Item, Stage
+from orchestrator.services import accounts, labels, production
 
 router = api_router(tags=["hub"])
-
-
-class StockChange(SQLModel):
-    """The ledger lines one operation appended."""
-
-    movements: list[MovementPublic]
 
 
 def stock_change(movements: list[Movement]) -> StockChange:
@@ -60,14 +51,10 @@ def stock_change(movements: list[Movement]) -> StockChange:
 
 @router.post("/donations", response_model=DonationPublic, status_code=201)
 def record_donation(
-    donation_in: DonationCreate, session: SessionDep, actor: Coordinator, key: IdempotencyKey = None
+    donation_in: DonationCreate, session: SessionDep, actor: Coordinator, commit_once: CommitOnceDep
 ) -> DonationPublic:
     """Film sheets, elastic or filament (in grams) given to the hub."""
     return commit_once(
-        session=session,
-        account=actor,
-        key=key,
-        route="POST /donations",
         body=donation_in,
         act=lambda: production.record_donation(
             session=session, donation_in=donation_in, actor=actor
@@ -80,24 +67,23 @@ def record_donation(
 def declare_hand_in(
     hand_in: HandInCreate,
     session: SessionDep,
-    account: MakerOrCoordinator,
+    _account: MakerOrCoordinator,
     maker: ActingMaker,
+    commit_once: CommitOnceDep,
     maker_id: int | None = Query(
         default=None, ge=1, le=ROW_ID_MAX, description="Coordinator only: the maker handing in."
     ),
-    key: IdempotencyKey = None,
 ) -> HandInPublic:
     """A maker declares parts handed in to the hub; the coordinator's collection confirms."""
     if maker is None:
         if maker_id is None:
-            raise InvalidRequest("As coordinator, say which maker hands the parts in (maker_id).")
+            raise InvalidRequest(
+                "As coordinator, say which maker hands the parts in (maker_id).",
+                code="maker_id_needed",
+            )
         maker = accounts.get_maker(session=session, maker_id=maker_id)
     giver = maker
     return commit_once(
-        session=session,
-        account=account,
-        key=key,
-        route=f"POST /hand-ins by maker {giver.id}",
         body=hand_in,
         act=lambda: production.declare_hand_in(session=session, maker=giver, hand_in=hand_in),
         public=HandInPublic.model_validate,
@@ -119,14 +105,10 @@ def record_collection(
     collection: CollectionCreate,
     session: SessionDep,
     actor: Coordinator,
-    key: IdempotencyKey = None,
+    commit_once: CommitOnceDep,
 ) -> StockChange:
     """Parts collected from a maker: at_maker -> collected."""
     return commit_once(
-        session=session,
-        account=actor,
-        key=key,
-        route="POST /collections",
         body=collection,
         act=lambda: production.record_collection(
             session=session, collection=collection, actor=actor
@@ -137,14 +119,10 @@ def record_collection(
 
 @router.post("/qc", response_model=StockChange, status_code=201)
 def record_qc(
-    qc: QcCreate, session: SessionDep, actor: Coordinator, key: IdempotencyKey = None
+    qc: QcCreate, session: SessionDep, actor: Coordinator, commit_once: CommitOnceDep
 ) -> StockChange:
     """Quality control: collected -> qc_passed or rejected (with a reason)."""
     return commit_once(
-        session=session,
-        account=actor,
-        key=key,
-        route="POST /qc",
         body=qc,
         act=lambda: production.record_qc(session=session, qc=qc, actor=actor),
         public=stock_change,
@@ -153,14 +131,10 @@ def record_qc(
 
 @router.post("/batches", response_model=BatchPublic, status_code=201)
 def assemble_batch(
-    batch_in: BatchCreate, session: SessionDep, actor: Coordinator, key: IdempotencyKey = None
+    batch_in: BatchCreate, session: SessionDep, actor: Coordinator, commit_once: CommitOnceDep
 ) -> BatchPublic:
     """Assemble a batch: consumes the product's bill of materials from stock."""
     return commit_once(
-        session=session,
-        account=actor,
-        key=key,
-        route="POST /batches",
         body=batch_in,
         act=lambda: production.assemble_batch(session=session, batch_in=batch_in, actor=actor),
         public=lambda batch: production.batch_public(session=session, batch=batch),
@@ -188,20 +162,36 @@ def trace_batch(batch_id: RowId, session: SessionDep, _coordinator: Coordinator)
     return production.trace_batch(session=session, batch=batch)
 
 
+class PdfResponse(Response):
+    """So that the OpenAPI says `application/pdf`, the type the answer carries."""
+
+    media_type = "application/pdf"
+
+
+@router.get("/batches/{batch_id}/labels.pdf", response_class=PdfResponse)
+def batch_labels(
+    batch_id: RowId, session: SessionDep, settings: SettingsDep, _coordinator: Coordinator
+) -> PdfResponse:
+    """A sheet of A4 labels for the batch's boxes: batch, product, quantity, disinfection,
+    and a QR code that opens the batch's public page."""
+    batch = production.get_batch(session=session, batch_id=batch_id)
+    pdf = labels.label_sheet_pdf(session=session, batch=batch, public_url=settings.public_url)
+    return PdfResponse(
+        pdf,
+        headers={"Content-Disposition": f'attachment; filename="batch-{batch_id}-labels.pdf"'},
+    )
+
+
 @router.post("/batches/{batch_id}/disinfection", response_model=BatchPublic)
 def disinfect_batch(
     batch_id: RowId,
     disinfection: DisinfectionCreate,
     session: SessionDep,
     actor: Coordinator,
-    key: IdempotencyKey = None,
+    commit_once: CommitOnceDep,
 ) -> BatchPublic:
     """Record a batch's disinfection (method and date): assembled -> disinfected."""
     return commit_once(
-        session=session,
-        account=actor,
-        key=key,
-        route=f"POST /batches/{batch_id}/disinfection",
         body=disinfection,
         act=lambda: production.disinfect_batch(
             session=session,
@@ -215,14 +205,10 @@ def disinfect_batch(
 
 @router.post("/packings", response_model=StockChange, status_code=201)
 def pack_for_order(
-    packing: PackingCreate, session: SessionDep, actor: Coordinator, key: IdempotencyKey = None
+    packing: PackingCreate, session: SessionDep, actor: Coordinator, commit_once: CommitOnceDep
 ) -> StockChange:
     """Pack disinfected goods for an order: disinfected -> packed."""
     return commit_once(
-        session=session,
-        account=actor,
-        key=key,
-        route="POST /packings",
         body=packing,
         act=lambda: production.pack_for_order(session=session, packing=packing, actor=actor),
         public=stock_change,
@@ -231,17 +217,13 @@ def pack_for_order(
 
 @router.post("/deliveries", response_model=DeliveryPublic, status_code=201)
 def deliver(
-    delivery_in: DeliveryCreate, session: SessionDep, actor: Coordinator, key: IdempotencyKey = None
+    delivery_in: DeliveryCreate, session: SessionDep, actor: Coordinator, commit_once: CommitOnceDep
 ) -> DeliveryPublic:
     """Deliver packed goods to the order's health centre: packed -> delivered."""
     return commit_once(
-        session=session,
-        account=actor,
-        key=key,
-        route="POST /deliveries",
         body=delivery_in,
         act=lambda: production.deliver(session=session, delivery_in=delivery_in, actor=actor),
-        public=DeliveryPublic.model_validate,
+        public=lambda delivery: production.delivery_public(session=session, delivery=delivery),
     )
 
 

@@ -13,10 +13,11 @@ from orchestrator.api.deps import (
     SessionDep,
 )
 from orchestrator.api.routing import api_router
+from orchestrator.api.schemas import JobCreate, JobPublic
+from orchestrator.domain.vocabulary import JobStatus
 from orchestrator.link.commands import command
 from orchestrator.services import jobs
-from orchestrator.tables import JobCreate, JobPublic, JobStatus
-from printers.payloads import CommandKind
+from printers.protocol.payloads import CommandKind
 
 router = api_router(prefix="/jobs", tags=["jobs"])
 

@@ -4,26 +4,14 @@ from __future__ import annotations
 
 from fastapi import Query
 
-from orchestrator.api.deps import (
-    CentreOrCoordinator,
-    IdempotencyKey,
-    RowId,
-    SessionDep,
-    SettingsDep,
-)
-from orchestrator.api.idempotency import commit_once
+from orchestrator.api.deps import CentreOrCoordinator, RowId, SessionDep, SettingsDep
+from orchestrator.api.idempotency import CommitOnceDep
 from orchestrator.api.routing import api_router
-from orchestrator.errors import InvalidRequest, NotFound
+from orchestrator.api.schemas import DeliveryPublic, OrderCreate, OrderPublic
+from orchestrator.database.tables import ROW_ID_MAX, Account
+from orchestrator.domain.errors import InvalidRequest, NotFound
+from orchestrator.domain.vocabulary import OrderStatus, Role
 from orchestrator.services import orders, production
-from orchestrator.tables import (
-    ROW_ID_MAX,
-    Account,
-    DeliveryPublic,
-    OrderCreate,
-    OrderPublic,
-    OrderStatus,
-    Role,
-)
 
 router = api_router(tags=["orders"])
 
@@ -34,7 +22,7 @@ def place_order(
     session: SessionDep,
     settings: SettingsDep,
     account: CentreOrCoordinator,
-    key: IdempotencyKey = None,
+    commit_once: CommitOnceDep,
     health_centre_id: int | None = Query(
         default=None, ge=1, le=ROW_ID_MAX, description="Coordinator only: who the order is for."
     ),
@@ -44,17 +32,18 @@ def place_order(
     if account.role == Role.COORDINATOR:
         if health_centre_id is None:
             raise InvalidRequest(
-                "As coordinator, say which health centre orders (health_centre_id)."
+                "As coordinator, say which health centre orders (health_centre_id).",
+                code="health_centre_id_needed",
             )
         found = session.get(Account, health_centre_id)
         if found is None or found.role != Role.HEALTH_CENTRE:
-            raise NotFound(f"Health centre {health_centre_id} does not exist.")
+            raise NotFound(
+                f"Health centre {health_centre_id} does not exist.",
+                code="health_centre_not_found",
+                centre=health_centre_id,
+            )
         centre = found
     return commit_once(
-        session=session,
-        account=account,
-        key=key,
-        route="POST /orders",
         body=order_in,
         act=lambda: orders.place_order(
             session=session, centre=centre, order_in=order_in, settings=settings

@@ -13,13 +13,7 @@ from orchestrator.api.deps import (
     SettingsDep,
 )
 from orchestrator.api.routing import api_router
-from orchestrator.errors import InvalidRequest
-from orchestrator.link.broker_files import refresh_broker_files
-from orchestrator.link.commands import command
-from orchestrator.link.plugin_printers import refuse_unroutable
-from orchestrator.services import accounts, credentials, fleet, printer_link
-from orchestrator.tables import (
-    ROW_ID_MAX,
+from orchestrator.api.schemas import (
     PrinterCreate,
     PrinterEventPublic,
     PrinterPublic,
@@ -27,7 +21,13 @@ from orchestrator.tables import (
     PrinterUpdate,
     PrinterWithCredentials,
 )
-from printers.payloads import CommandKind
+from orchestrator.database.tables import ROW_ID_MAX
+from orchestrator.domain.errors import InvalidRequest
+from orchestrator.link.broker_files import refresh_broker_files
+from orchestrator.link.commands import command
+from orchestrator.link.plugin_printers import refuse_unroutable
+from orchestrator.services import accounts, credentials, fleet, printer_link
+from printers.protocol.payloads import CommandKind
 
 router = api_router(prefix="/printers", tags=["printers"])
 
@@ -47,7 +47,10 @@ def register_printer(
     never stored for an Idempotency-Key replay)."""
     if maker is None:
         if maker_id is None:
-            raise InvalidRequest("As coordinator, say which maker owns the printer (maker_id).")
+            raise InvalidRequest(
+                "As coordinator, say which maker owns the printer (maker_id).",
+                code="maker_id_needed",
+            )
         maker = accounts.get_maker(session=session, maker_id=maker_id)
     created = fleet.register_printer(
         session=session, maker=maker, printer_in=printer_in, settings=settings

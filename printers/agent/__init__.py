@@ -1,0 +1,1 @@
+"""The printer agent that runs beside a maker's OctoPrint."""

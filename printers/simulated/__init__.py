@@ -1,0 +1,1 @@
+"""Printers to try makerline without one: simulated ones, and OctoPrint's Virtual Printer."""
