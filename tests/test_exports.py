@@ -10,6 +10,7 @@ from datetime import date, timedelta
 from fastapi.testclient import TestClient
 from sqlalchemy import Engine, text
 
+from orchestrator.services.local_days import local_today
 from tests.conftest import Network
 from tests.test_labels import delivered_visors
 from tests.test_production_flow import get, printed, printer_for
@@ -55,7 +56,7 @@ def test_contributions_count_each_makers_parts_grams_and_jobs_in_the_period(
             {"m": network.other_maker_id},
         )
 
-    today = date.today()
+    today = local_today()
     lines = rows(
         client,
         network.coordinator,
@@ -103,7 +104,7 @@ def test_donations_export_is_safe_in_a_spreadsheet(client: TestClient, network: 
 def test_periods_are_bounded_and_exports_are_for_the_coordinator(
     client: TestClient, network: Network
 ) -> None:
-    today = date.today()
+    today = local_today()
     for params in (
         {"since": "2019-01-01", "until": "2019-02-01"},
         {"since": today.isoformat(), "until": (today - timedelta(days=3)).isoformat()},

@@ -3,12 +3,13 @@ held printer, release back to the original stages, scrap, and every field bounde
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from orchestrator.database.tables import ROW_ID_MAX
+from orchestrator.services.local_days import local_today
 from tests.conftest import Network
 from tests.test_production_flow import donate, get, order, post, printed, printer_for, stock
 from tests.test_recall import assert_ledger_reconciles
@@ -118,7 +119,7 @@ def test_a_period_hold_reaches_what_was_made_in_it(client: TestClient, network: 
     net = network
     printer = printer_for(client, net.maker)
     printed(client, net, printer, "headband", 2)
-    today = date.today()
+    today = local_today()
     old = post(
         client,
         net.coordinator,
@@ -159,14 +160,19 @@ def test_a_period_hold_reaches_what_was_made_in_it(client: TestClient, network: 
         ({"scope": "job", "id": 1, "reason": "  "}, 422),
         ({"scope": "lot", "id": 1, "reason": "no such scope"}, 422),
         (
-            {"scope": "period", "since": "2020-01-01", "until": str(date.today()), "reason": "old"},
+            {
+                "scope": "period",
+                "since": "2020-01-01",
+                "until": str(local_today()),
+                "reason": "old",
+            },
             422,
         ),
         (
             {
                 "scope": "period",
-                "since": str(date.today()),
-                "until": str(date.today() + timedelta(days=9)),
+                "since": str(local_today()),
+                "until": str(local_today() + timedelta(days=9)),
                 "reason": "future",
             },
             422,
@@ -174,19 +180,19 @@ def test_a_period_hold_reaches_what_was_made_in_it(client: TestClient, network: 
         (
             {
                 "scope": "period",
-                "since": str(date.today()),
-                "until": str(date.today() - timedelta(days=1)),
+                "since": str(local_today()),
+                "until": str(local_today() - timedelta(days=1)),
                 "reason": "backwards",
             },
             400,
         ),
-        ({"scope": "period", "since": str(date.today()), "reason": "half"}, 400),
+        ({"scope": "period", "since": str(local_today()), "reason": "half"}, 400),
         (
             {
                 "scope": "period",
                 "id": 3,
-                "since": str(date.today()),
-                "until": str(date.today()),
+                "since": str(local_today()),
+                "until": str(local_today()),
                 "reason": "both",
             },
             400,

@@ -8,8 +8,7 @@ A period is whole days in the fab-lab's time zone, both ends included, at most a
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import func
@@ -19,7 +18,7 @@ from orchestrator.database.tables import Donation, Job, Maker, Part, Printer
 from orchestrator.domain.errors import InvalidRequest
 from orchestrator.domain.vocabulary import PRINTED_PARTS, Item, JobStatus
 from orchestrator.services import production
-from orchestrator.services.labels import local_timezone
+from orchestrator.services.local_days import Period, local_today
 from orchestrator.services.spreadsheet import Cell, csv_text
 
 LONGEST_PERIOD = timedelta(days=366)
@@ -27,28 +26,9 @@ EARLIEST = date(2020, 1, 1)  # makerline's network started printing visors in 20
 PART_COLUMNS = tuple(sorted(PRINTED_PARTS))
 
 
-@dataclass(frozen=True)
-class Period:
-    since: date
-    until: date  # included
-
-    @property
-    def start(self) -> datetime:
-        return datetime.combine(self.since, time(), tzinfo=local_timezone())
-
-    @property
-    def end(self) -> datetime:
-        """The first moment after the period."""
-        return datetime.combine(self.until + timedelta(days=1), time(), tzinfo=local_timezone())
-
-    @property
-    def slug(self) -> str:
-        return f"{self.since.isoformat()}_{self.until.isoformat()}"
-
-
 def period(since: date | None, until: date | None) -> Period:
     """The period asked for, with its defaults, refused (400) when it makes no sense."""
-    today = datetime.now(local_timezone()).date()
+    today = local_today()
     last = until or today
     first = since or date(last.year, 1, 1)
     if last > today + timedelta(days=1):

@@ -11,9 +11,7 @@ code drawn as filled squares from segno's matrix, so it prints sharp at any size
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import segno
 from fpdf import FPDF
@@ -25,6 +23,7 @@ from orchestrator.database.tables import Batch, Movement, Product
 from orchestrator.domain.errors import NotFound
 from orchestrator.domain.vocabulary import DisinfectionMethod, Item, Stage
 from orchestrator.services import defects
+from orchestrator.services.local_days import local_timezone
 
 # A4 in millimetres, ten labels of 100 x 55 mm (two columns, five rows): the size of
 # common A4 label sheets, and large enough for a QR code a phone reads at arm's length.
@@ -50,14 +49,6 @@ METHOD_NAMES = {
         DisinfectionMethod.HEAT: "heat",
     },
 }
-
-
-def local_timezone() -> ZoneInfo:
-    """The fab-lab's time zone, as the web app uses it (`MAKERLINE_TIMEZONE`)."""
-    try:
-        return ZoneInfo(os.environ.get("MAKERLINE_TIMEZONE", "Europe/Paris"))
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("Europe/Paris")
 
 
 def local_date(moment: datetime | None) -> str:

@@ -24,7 +24,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import and_, func, or_
 from sqlmodel import Session, col, select
@@ -66,6 +66,7 @@ from orchestrator.domain.vocabulary import (
     OrderStatus,
     Stage,
 )
+from orchestrator.services.local_days import Period
 
 GOODS_STAGES = (*FINISHED_STAGES, Stage.PACKED)
 """Where finished goods wait before delivery: a hold takes them from there."""
@@ -530,12 +531,11 @@ def reach_of(session: Session, hold: Hold) -> Reach:
 
 
 def period_bounds(hold: Hold) -> tuple[datetime, datetime]:
-    """From the first day's start to the last day's end (UTC), and never past the moment
+    """From the first local day's start to the last one's end, and never past the moment
     the hold was placed: a period hold holds what was made, not what comes next."""
     assert hold.since is not None and hold.until is not None
-    start = datetime.combine(hold.since, time.min, tzinfo=UTC)
-    end = datetime.combine(hold.until + timedelta(days=1), time.min, tzinfo=UTC)
-    return start, min(end, hold.placed_at)
+    days = Period(hold.since, hold.until)
+    return days.start, min(days.end, hold.placed_at)
 
 
 def batches_using(session: Session, jobs: Iterable[int]) -> set[int]:
