@@ -103,7 +103,12 @@ def _register_enrol(actions: argparse._SubParsersAction) -> None:
     enrol.add_argument("--nozzle", type=float, default=0.4, help="nozzle diameter in mm")
     enrol.add_argument("--material", default="PETG", help="filament loaded (default: PETG)")
     enrol.add_argument(
-        "--hours", default="00:00-24:00", help="when it may print, local time HH:MM-HH:MM"
+        "--hours",
+        default="00:00-24:00",
+        help=(
+            "when it may print, local time, as opening hours: '18:00-23:00' every day, or "
+            "'Mo-Fr 18:00-23:00; Sa,Su 09:00-22:00' (French day names too: lu-ve)"
+        ),
     )
     enrol.add_argument("--broker-url", required=True, help="mqtt(s)://host:port of the broker")
     enrol.add_argument("--octoprint-url", default="http://127.0.0.1:5000")

@@ -117,6 +117,14 @@ def utc(text: str) -> datetime:
         ("2020-04-20T04:00:00", [], "2020-04-20T06:00:00"),
         # winter (UTC+1): 07:30 UTC is 08:30 local, inside
         ("2020-01-15T07:30:00", ["08:00-20:00"], "2020-01-15T07:30:00"),
+        # weekly hours: Monday 20 April 2020, 23:00 local; next is Saturday 09:00
+        ("2020-04-20T21:00:00", ["Sa,Su 09:00-22:00"], "2020-04-25T07:00:00"),
+        # ... or Tuesday evening, from another printer of the same maker
+        ("2020-04-20T21:00:00", ["Sa,Su 09:00-22:00", "Tu 18:00-23:00"], "2020-04-21T16:00:00"),
+        # Friday night into Saturday: 01:00 on Saturday is still Friday's window
+        ("2020-04-24T23:00:00", ["Fr 22:00-02:00"], "2020-04-24T23:00:00"),
+        # the change to summer time (29 March 2020): 08:00 local is 06:00 UTC that day
+        ("2020-03-29T03:00:00", ["08:00-20:00"], "2020-03-29T06:00:00"),
     ],
 )
 def test_next_moment_to_tell(now: str, windows: list[str], expected: str) -> None:

@@ -4,7 +4,8 @@ with the production line, PrusaSlicer and simulated printers on a real broker:
   its availability window (a print started in the evening runs on through the night);
   any other printer only takes plates that end within its window;
 - a window too short for the planned plate gets a smaller plate of the same job, and
-  the rest stays queued: part counts stay exact."""
+  the rest stays queued: part counts stay exact;
+- weekly hours: a printer takes work on its days only."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from sqlmodel import Session, col, select
 from orchestrator.core.config import Settings
 from orchestrator.database.tables import Job, JobAttempt, Part, PrinterStatus
 from orchestrator.domain.vocabulary import JobStatus
+from orchestrator.domain.weekly_hours import DAY_KEYS
 from orchestrator.services.dispatch import assign
 from tests.conftest import Network, bearer
 from tests.production_runs import order, printing, serving
@@ -169,3 +171,68 @@ def test_an_evening_printer_prints_an_order_in_plates_that_end_within_its_window
             )
         ).all()
     assert estimates and all(seconds is not None and seconds <= window_s for seconds in estimates)
+
+
+FRENCH_DAYS = ("lu", "ma", "me", "je", "ve", "sa", "di")
+
+
+def test_weekly_hours_give_work_on_the_printers_days_only(
+    client: TestClient, network: Network, engine: Engine, settings: Settings
+) -> None:
+    """Two makers write their week in French day names: one prints today only, the other
+    every day but today. The service keeps the hours in one form, and only today's
+    printer takes a job; once the other maker adds today, theirs does too."""
+    now = datetime.now(UTC)
+    today = now.astimezone(ZoneInfo(settings.timezone)).weekday()
+    others = [FRENCH_DAYS[day] for day in range(7) if day != today]
+    ids = []
+    for token, hours, kept in (
+        (network.maker, f"{FRENCH_DAYS[today]} 00:00-24:00", f"{DAY_KEYS[today]} 00:00-24:00"),
+        (network.other_maker, f"{','.join(others)} 00:00-24:00", None),
+    ):
+        body = MK3 | {"name": "MK3S", "availability_hours": hours}
+        created = client.post(f"{API}/printers", json=body, headers=bearer(token))
+        assert created.status_code == 201, created.text
+        if kept is not None:
+            assert created.json()["availability_hours"] == kept
+        ids.append(created.json()["id"])
+    today_only, not_today = ids
+
+    def jobs_given(count: int) -> list[int | None]:
+        with Session(engine, expire_on_commit=False) as session:
+            headband = session.exec(select(Part).where(Part.key == "headband")).one()
+            for _ in range(count):
+                session.add(Job(part_id=headband.id or 0, copies=1, needed_by=now.date()))
+            for printer_id in ids:
+                if session.get(PrinterStatus, printer_id) is None:
+                    session.add(PrinterStatus(printer_id=printer_id, state="idle"))
+            session.commit()
+            made = assign(session, settings, {}, now, lambda *_: PLATE_SECONDS)
+            session.commit()
+        return [printer.id for _, printer, _ in made]
+
+    assert jobs_given(2) == [today_only]
+
+    every_day = client.patch(
+        f"{API}/printers/{not_today}",
+        json={"availability_hours": "lu-di 00:00-24:00"},
+        headers=bearer(network.other_maker),
+    )
+    assert every_day.status_code == 200, every_day.text
+    assert every_day.json()["availability_hours"] == "00:00-24:00"
+    assert jobs_given(0) == [not_today]
+
+
+def test_unreadable_weekly_hours_are_refused_with_what_is_wrong(
+    client: TestClient, network: Network
+) -> None:
+    for hours, says in (
+        ("Mo-Fr 18:00-23:00; Xy 09:00-12:00", "unknown day 'Xy'"),
+        ("lu-ve 18h-23h", "where a window such as '18:00-23:00' was expected"),
+        ("Mo-Su off", "never opens"),
+        ("Mo 10:00-11:00; " * 20, "at most 200 characters"),
+    ):
+        body = MK3 | {"name": "MK3S", "availability_hours": hours}
+        answer = client.post(f"{API}/printers", json=body, headers=bearer(network.maker))
+        assert answer.status_code == 422, hours
+        assert "availability_hours" in answer.text and says in answer.text, answer.text

@@ -29,15 +29,16 @@ from orchestrator.database.tables import (
     ProductBase,
     StockBalance,
     check_base_topic,
-    check_hours_window,
     check_http_url,
     check_material,
     check_needed_by,
     check_recent_day,
     check_recent_moment,
     check_stated_reason,
+    check_weekly_hours,
     row_id,
 )
+from orchestrator.domain import weekly_hours
 from orchestrator.domain.eta import NoEta
 from orchestrator.domain.vocabulary import (
     Channel,
@@ -104,7 +105,7 @@ class PrinterUpdate(SQLModel):
     bed_z_mm: float | None = Field(default=None, ge=BED_Z_MM[0], le=BED_Z_MM[1])
     nozzle_mm: float | None = Field(default=None, ge=NOZZLE_MM[0], le=NOZZLE_MM[1])
     material: str | None = Field(default=None, min_length=1, max_length=20)
-    availability_hours: str | None = Field(default=None, max_length=11)
+    availability_hours: str | None = Field(default=None, max_length=weekly_hours.MAX_LENGTH)
     unattended_prints: bool | None = None
     connection_kind: ConnectionKind | None = None
     octoprint_url: str | None = Field(default=None, max_length=500)
@@ -113,7 +114,7 @@ class PrinterUpdate(SQLModel):
         default=None, max_length=200, description="The OctoPrint-MQTT plugin's Base Topic, as is."
     )
 
-    _hours_window = field_validator("availability_hours")(check_hours_window)
+    _hours_window = field_validator("availability_hours")(check_weekly_hours)
     _base_topic = field_validator("mqtt_base_topic")(check_base_topic)
     _octoprint_url = field_validator("octoprint_url")(check_http_url)
     _material = field_validator("material")(check_material)

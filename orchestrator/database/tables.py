@@ -26,6 +26,7 @@ from sqlalchemy import (
 )
 from sqlmodel import Field, SQLModel, col
 
+from orchestrator.domain import weekly_hours
 from orchestrator.domain.vocabulary import (
     HOLDS_PRINTER,
     Channel,
@@ -103,9 +104,6 @@ def id_of(row: HasId) -> int:
 
 # --- accounts and makers --------------------------------------------------------------
 
-HOURS_PATTERN = re.compile(r"^([01]\d|2[0-3]):[0-5]\d-(([01]\d|2[0-3]):[0-5]\d|24:00)$")
-
-
 # The OctoPrint-MQTT plugin's Base Topic, as its settings show it: plain topic levels, and
 # the trailing slash its default (`octoPrint/`) has, or not. The plugin appends `event/...`
 # to it as is, so it is stored as is (no wildcards, `$` or spaces: it goes into the ACL).
@@ -124,10 +122,11 @@ def check_base_topic(value: str | None) -> str | None:
     return base
 
 
-def check_hours_window(value: str | None) -> str | None:
-    if value is not None and not HOURS_PATTERN.match(value):
-        raise ValueError("must be a daily window such as '08:00-20:00'")
-    return value
+def check_weekly_hours(value: str | None) -> str | None:
+    """Weekly hours (`orchestrator.domain.weekly_hours`), kept in their normalised form."""
+    if value is None:
+        return None
+    return weekly_hours.parse(value).normalised
 
 
 def check_http_url(value: str | None) -> str | None:
@@ -230,9 +229,12 @@ class PrinterBase(SQLModel):
         default="PETG", min_length=1, max_length=20, description="PLA, PETG, ABS, ASA..."
     )
     availability_hours: str = Field(
-        default="00:00-24:00",
-        max_length=11,
-        description="Daily window when the printer may run, local time, 'HH:MM-HH:MM'.",
+        default=weekly_hours.ALWAYS,
+        max_length=weekly_hours.MAX_LENGTH,
+        description=(
+            "When the printer may run, in local time, as OpenStreetMap's opening hours: "
+            "'18:00-23:00' every day, or 'Mo-Fr 18:00-23:00; Sa,Su 09:00-12:00,14:00-22:00'."
+        ),
     )
     unattended_prints: bool = Field(
         default=False,
@@ -253,7 +255,7 @@ class PrinterBase(SQLModel):
         ),
     )
 
-    _hours_window = field_validator("availability_hours")(check_hours_window)
+    _hours_window = field_validator("availability_hours")(check_weekly_hours)
     _base_topic = field_validator("mqtt_base_topic")(check_base_topic)
     _octoprint_url = field_validator("octoprint_url")(check_http_url)
     _material = field_validator("material")(check_material)

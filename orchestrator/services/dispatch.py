@@ -33,7 +33,7 @@ from orchestrator.database.tables import (
     PrinterStatus,
     id_of,
 )
-from orchestrator.domain import lifecycle
+from orchestrator.domain import lifecycle, weekly_hours
 from orchestrator.domain.live_status import LiveStatus
 from orchestrator.domain.scheduler import (
     Assignment,
@@ -43,7 +43,6 @@ from orchestrator.domain.scheduler import (
     assign_jobs,
     fill_windows,
     learned_speed_factor,
-    window_left_s,
 )
 from orchestrator.domain.vocabulary import BEFORE_PRINTING, HOLDS_PRINTER, ON_PRINTER, JobStatus
 from orchestrator.services.filament import FilamentLeft, filament_left, plate_grams
@@ -55,11 +54,6 @@ from printers.protocol.payloads import CommandKind, CommandPayload, PrinterState
 log = logging.getLogger(__name__)
 
 # --- dispatching ----------------------------------------------------------------------
-
-
-def local_seconds_since_midnight(moment: datetime, timezone: str) -> float:
-    local = moment.astimezone(ZoneInfo(timezone))
-    return local.hour * 3600 + local.minute * 60 + local.second
 
 
 def free_printers(
@@ -86,12 +80,14 @@ def free_printers(
     idle = [pid for pid in idle if pid not in paused]
     if not idle:
         return []
-    since_midnight = local_seconds_since_midnight(moment, settings.timezone)
+    zone = ZoneInfo(settings.timezone)
     speeds = speed_factors(session, idle)
     free = []
     for printer in session.exec(select(Printer).where(col(Printer.id).in_(idle))):
         try:
-            window = window_left_s(printer.availability_hours, since_midnight)
+            window = weekly_hours.seconds_left(
+                weekly_hours.parse(printer.availability_hours), moment, zone
+            )
         except ValueError:
             # Hours are checked whenever they are set: only a row edited in the database
             # can hold unreadable ones. That printer is never free; the others are.
