@@ -137,7 +137,9 @@ def make_workload(size: Size, seed: int = 7) -> Workload:
 
 def queued_jobs(planned: Plan) -> list[QueuedJob]:
     return [
-        QueuedJob(n, j.part_key, j.copies, PART_MATERIAL[j.part_key], None, j.needed_by, j.priority)
+        QueuedJob(
+            n, j.part_key, j.copies, (PART_MATERIAL[j.part_key],), None, j.needed_by, j.priority
+        )
         for n, j in enumerate(planned.new_jobs, start=1)
     ]
 

@@ -12,7 +12,10 @@ policy hands out jobs:
 - FIFO: jobs in arrival order, the free compatible printer with the lowest id, no speed
   learning and no check of the window beyond "open now".
 
-Run: python bench/schedule_quality.py [--quick] [--overrun pause|run] [--no-fill]
+`--reference` runs a small farm instead and sets both policies against an offline optimum
+(CP-SAT, `schedule_reference.py`) that knows every arrival and print time in advance.
+
+Run: python bench/schedule_quality.py [--quick] [--overrun pause|run] [--no-fill] [--reference]
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ import math
 import random
 import statistics
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from orchestrator.domain.planner import (
     URGENCY_RANK,
@@ -44,6 +48,9 @@ from orchestrator.domain.scheduler import (
     window_left_s,
 )
 from orchestrator.domain.vocabulary import Item, Stage, Urgency
+
+if TYPE_CHECKING:
+    from schedule_reference import ReferenceResult
 
 DAY = 24 * 3600.0
 DAY0 = date(2020, 4, 6)  # t = 0 is 00:00 on this day
@@ -123,6 +130,24 @@ class SimJob:
         return (self.needed_by, self.priority, self.job_id)
 
 
+def fits(job: SimJob, printer: SimPrinter) -> bool:
+    """Whether the printer can take the plate: its material, and the plate fits its bed."""
+    return (
+        printer.profile.material == job.material
+        and estimate(job.part_key, job.copies, printer.profile) is not None
+    )
+
+
+def true_work_s(job: SimJob, printer: SimPrinter) -> float | None:
+    """The plate's actual print time on this printer, or None when the printer cannot take it:
+    the slicer's estimate x the printer's true speed x the plate's own luck. The simulation
+    runs plates for this long; the policies never see it, the offline reference does."""
+    plate_s = estimate(job.part_key, job.copies, printer.profile)
+    if plate_s is None or printer.profile.material != job.material:
+        return None
+    return plate_s * printer.true_speed * job.noise
+
+
 def make_farm(rng: random.Random, printers: int) -> list[SimPrinter]:
     farm: list[SimPrinter] = []
     maker_id = 0
@@ -137,13 +162,17 @@ def make_farm(rng: random.Random, printers: int) -> list[SimPrinter]:
 
 
 def make_orders(
-    rng: random.Random, orders: int, arrival_days: float, scale: float
+    rng: random.Random,
+    orders: int,
+    arrival_days: float,
+    scale: float,
+    lead_days: Mapping[Urgency, tuple[int, int]] = LEAD_DAYS,
 ) -> list[SimOrder]:
     made = []
     for order_id in range(1, orders + 1):
         arrival = rng.uniform(8 * 3600, arrival_days * DAY)
         urgency = rng.choices(list(LEAD_DAYS), [0.15, 0.3, 0.55])[0]
-        low, high = LEAD_DAYS[urgency]
+        low, high = lead_days[urgency]
         needed_by = DAY0 + timedelta(days=int(arrival // DAY) + rng.randint(low, high))
         bom: tuple[tuple[Item, int], ...]
         if rng.random() < 0.75:
@@ -177,6 +206,18 @@ def jobs_for(order: SimOrder, first_id: int, rng: random.Random) -> list[SimJob]
         )
         for n, new in enumerate(planned.new_jobs)
     ]
+
+
+def instance_jobs(orders: Sequence[SimOrder], seed: int) -> dict[int, list[SimJob]]:
+    """Every order's jobs, by order id, as the simulation of `seed` makes them: one stream of
+    plate luck drawn in arrival order, so every policy (and the reference) gets the same."""
+    rng = random.Random(seed)
+    jobs_of: dict[int, list[SimJob]] = {}
+    next_job = 1
+    for order in orders:
+        jobs_of[order.order_id] = jobs_for(order, next_job, rng)
+        next_job += len(jobs_of[order.order_id])
+    return jobs_of
 
 
 # --- windows ---
@@ -281,7 +322,7 @@ def makerline_policy(claim_cap: bool = True, fill: bool = True) -> Policy:
             for p in free
         ]
         queued = [
-            QueuedJob(j.job_id, j.part_key, j.copies, j.material, None, j.needed_by, j.priority)
+            QueuedJob(j.job_id, j.part_key, j.copies, (j.material,), None, j.needed_by, j.priority)
             for j in ranked
         ]
         load: dict[int, int] = defaultdict(int, farm.active)
@@ -320,13 +361,7 @@ def fifo_policy(
         if kind in exhausted:
             continue
         printer = next(
-            (
-                p
-                for p in idle
-                if p.printer_id not in taken
-                and p.profile.material == job.material
-                and estimate(job.part_key, job.copies, p.profile) is not None
-            ),
+            (p for p in idle if p.printer_id not in taken and fits(job, p)),
             None,
         )
         if printer is None:
@@ -342,16 +377,47 @@ def fifo_policy(
 
 @dataclass(frozen=True)
 class RunResult:
-    makespan_h: float
+    makespan_h: float  # from t = 0 to the end of the last plate
     deadlines_met: float  # share of orders whose last part was done before the needed-by date
     jobs_per_maker: tuple[int, int]  # (min, max) over makers
     jobs: int
+    total_lateness_h: float = 0.0  # sum over orders of max(0, last plate's end - deadline)
+
+
+def deadline_s(order: SimOrder) -> float:
+    """An order's deadline: 00:00 of its needed-by date, in seconds from t = 0."""
+    return (order.demand.needed_by - DAY0).days * DAY
+
+
+def order_outcomes(orders: Sequence[SimOrder], done_s: Mapping[int, float]) -> tuple[float, float]:
+    """(share of orders met, total lateness in hours), given when each order's last plate
+    ended. Met means ended strictly before the deadline; lateness is max(0, end - deadline).
+    The simulation counts no hub delay after the last plate, so neither does this."""
+    met = sum(done_s[o.order_id] < deadline_s(o) for o in orders) / len(orders)
+    late_s = sum(max(0.0, done_s[o.order_id] - deadline_s(o)) for o in orders)
+    return met, late_s / 3600
+
+
+@dataclass(frozen=True)
+class Started:
+    """A plate as the simulation ran it (`simulate(..., log=...)`), in seconds from t = 0."""
+
+    job: SimJob
+    printer_id: int
+    start_s: float
+    end_s: float
 
 
 def simulate(
-    farm: Sequence[SimPrinter], orders: Sequence[SimOrder], policy: Policy, seed: int, overrun: str
+    farm: Sequence[SimPrinter],
+    orders: Sequence[SimOrder],
+    policy: Policy,
+    seed: int,
+    overrun: str,
+    log: list[Started] | None = None,
 ) -> RunResult:
-    rng = random.Random(seed)  # plate luck: the same draws for every policy
+    """Run the policy on the farm until every plate is printed. `log`, when given, receives
+    every plate as it ran (a split job's plates under their own ids and copies)."""
     by_id = {p.printer_id: p for p in farm}
     state = FarmState()
     events: list[tuple[float, int, str, int]] = []
@@ -362,11 +428,9 @@ def simulate(
         seq += 1
         heapq.heappush(events, (t, seq, kind, ref))
 
-    jobs_of: dict[int, list[SimJob]] = {}
-    next_job = 1
+    jobs_of = instance_jobs(orders, seed)  # plate luck: the same draws for every policy
+    next_job = 1 + sum(len(jobs) for jobs in jobs_of.values())
     for order in orders:
-        jobs_of[order.order_id] = jobs_for(order, next_job, rng)
-        next_job += len(jobs_of[order.order_id])
         push(order.arrival_s, "order", order.order_id)
     for p in farm:
         if window_now(p.hours, 0.0) != math.inf:
@@ -423,9 +487,11 @@ def simulate(
         for job, printer_id in picked:
             printer = by_id[printer_id]
             plate_s = estimate(job.part_key, job.copies, printer.profile)
-            assert plate_s is not None and printer_id in idle
-            work = plate_s * printer.true_speed * job.noise
+            work = true_work_s(job, printer)
+            assert plate_s is not None and work is not None and printer_id in idle
             end, free_at = finish_time(printer.hours, now, work, overrun)
+            if log is not None:
+                log.append(Started(job, printer_id, now, end))
             idle.discard(printer_id)
             running[printer_id] = (job, now, plate_s)
             state.active[printer.maker_id] += 1
@@ -435,11 +501,9 @@ def simulate(
         if len(state.done_at) > 4096:
             state.done_at = [(t, m) for t, m in state.done_at if t >= now - DAY]
     assert finished == total_jobs, "some jobs never ran: no printer could take them"
-    met = sum(
-        order_done[o.order_id] < (o.demand.needed_by - DAY0).days * DAY for o in orders
-    ) / len(orders)
+    met, lateness_h = order_outcomes(orders, order_done)
     counts = list(per_maker.values())
-    return RunResult(makespan / 3600, met, (min(counts), max(counts)), total_jobs)
+    return RunResult(makespan / 3600, met, (min(counts), max(counts)), total_jobs, lateness_h)
 
 
 def lower_bound_h(farm: Sequence[SimPrinter], orders: Sequence[SimOrder], seed: int) -> float:
@@ -449,19 +513,11 @@ def lower_bound_h(farm: Sequence[SimPrinter], orders: Sequence[SimOrder], seed: 
     per material as well as overall (PLA plates only run on PLA printers): every one of these
     bounds holds, so their maximum does. The single job starts no earlier than its order.
     """
-    rng = random.Random(seed)
-    jobs: list[SimJob] = []
-    for order in orders:
-        jobs.extend(jobs_for(order, len(jobs) + 1, rng))
+    jobs = [job for order_jobs in instance_jobs(orders, seed).values() for job in order_jobs]
     work: dict[str, float] = defaultdict(float)
     longest = 0.0
     for job in jobs:
-        best = min(
-            e * p.true_speed * job.noise
-            for p in farm
-            if p.profile.material == job.material
-            and (e := estimate(job.part_key, job.copies, p.profile)) is not None
-        )
+        best = min(w for p in farm if (w := true_work_s(job, p)) is not None)
         work[job.material] += best
         longest = max(longest, job.arrival_s + best)
     bounds = [longest]
@@ -486,9 +542,21 @@ class Scenario:
     orders: int = 40
     arrival_days: float = 4.0
     scale: float = 1.0  # order sizes
+    lead_days: Mapping[Urgency, tuple[int, int]] = field(default_factory=lambda: LEAD_DAYS)
 
 
 QUICK = Scenario(printers=20, orders=14, arrival_days=3.0, scale=0.5)
+# `--reference`: small enough for CP-SAT to prove or nearly prove its optimum (~90 plates).
+# Orders arrive within a day and are needed one to three days out, where the full benchmark
+# gives 1-9 days: with those, 12 printers meet every deadline whatever the policy, and
+# lateness would compare 0 with 0.
+TIGHT_LEAD_DAYS = {Urgency.CRITICAL: (1, 1), Urgency.HIGH: (1, 2), Urgency.NORMAL: (2, 3)}
+REFERENCE = Scenario(
+    printers=12, orders=10, arrival_days=1.0, scale=0.15, lead_days=TIGHT_LEAD_DAYS
+)
+REFERENCE_QUICK = Scenario(
+    printers=4, orders=3, arrival_days=0.5, scale=0.1, lead_days=TIGHT_LEAD_DAYS
+)
 
 
 @dataclass(frozen=True)
@@ -514,7 +582,9 @@ def run(
     for seed in seeds:
         rng = random.Random(seed)
         farm = make_farm(rng, scenario.printers)
-        orders = make_orders(rng, scenario.orders, scenario.arrival_days, scenario.scale)
+        orders = make_orders(
+            rng, scenario.orders, scenario.arrival_days, scenario.scale, scenario.lead_days
+        )
         results = {
             name: simulate(farm, orders, make(), seed, overrun)
             for name, make in (policies or POLICIES).items()
@@ -525,6 +595,119 @@ def run(
 
 def run_quick() -> list[SeedRow]:
     return run(QUICK, seeds=(1, 2, 3))
+
+
+@dataclass(frozen=True)
+class ReferenceRow:
+    seed: int
+    results: dict[str, RunResult]  # makerline and FIFO, simulated
+    reference: ReferenceResult  # plates may pause overnight, as in the simulation
+    in_hours: ReferenceResult  # every plate inside one window, as makerline plans them
+
+
+def run_reference(
+    scenario: Scenario = REFERENCE,
+    seeds: Sequence[int] = (1, 2, 3),
+    time_limit_s: float = 20.0,
+    workers: int = 2,
+) -> list[ReferenceRow]:
+    """makerline and FIFO simulated (`--overrun pause`), and the CP-SAT references of the
+    same instance (plates paused overnight or not), warm-started from whichever of their
+    schedules is best and prints whole jobs."""
+    from schedule_reference import reference_for  # needs OR-Tools, a dev dependency
+
+    rows = []
+    for seed in seeds:
+        rng = random.Random(seed)
+        farm = make_farm(rng, scenario.printers)
+        orders = make_orders(
+            rng, scenario.orders, scenario.arrival_days, scenario.scale, scenario.lead_days
+        )
+        jobs = [job for order_jobs in instance_jobs(orders, seed).values() for job in order_jobs]
+        if not all(any(fits(job, p) for p in farm) for job in jobs):
+            # The simulation would wait forever for a printer (e.g. hooks and no PLA).
+            raise ValueError(f"seed {seed}: some plate fits no printer of this farm")
+        logs: dict[str, list[Started]] = {name: [] for name in POLICIES}
+        results = {
+            name: simulate(farm, orders, make(), seed, "pause", logs[name])
+            for name, make in POLICIES.items()
+        }
+        hints = list(logs.values())
+        reference = reference_for(farm, orders, seed, time_limit_s, workers, hints)
+        in_hours = reference_for(farm, orders, seed, time_limit_s, workers, hints, False)
+        rows.append(ReferenceRow(seed, results, reference, in_hours))
+    return rows
+
+
+def run_reference_quick() -> list[ReferenceRow]:
+    """One seed of a 4-printer, 3-order farm (25 plates, a PLA printer for the hooks, FIFO
+    late where the reference is not, a plate paused overnight): a few seconds, for tests."""
+    return run_reference(REFERENCE_QUICK, seeds=(2,), time_limit_s=4.0)
+
+
+def lateness_ratio(makerline_h: float, reference_h: float) -> float:
+    """makerline's total lateness over the reference's: 1.0 when both are zero, inf when only
+    the reference is on time everywhere."""
+    if reference_h > 0:
+        return makerline_h / reference_h
+    return 1.0 if makerline_h == 0 else math.inf
+
+
+def reference_table(rows: Sequence[ReferenceRow]) -> str:
+    """Per seed and mean: deadlines met, total lateness and makespan of makerline, FIFO and
+    both references (CP-SAT: plates may pause overnight, as in the simulation; in-hours:
+    every plate inside one window); each reference's solver status (OPT = proven optimal
+    total lateness) and proven bound on it; makerline's total lateness over each
+    reference's (the mean row: the sum over the seeds over the sum)."""
+    names = [*rows[0].results, "CP-SAT", "in-hours"]
+    head = (
+        f"{'seed':>5} | "
+        + " | ".join(f"{n + ' met':>13} {'late h':>6} {'span h':>6}" for n in names)
+        + f" | {'status':>9} {'bound h':>11} | {'makerline/ref late':>18}"
+    )
+    lines = [head, "-" * len(head)]
+
+    def line(label: str, results: dict[str, RunResult], status: str, bound: str) -> str:
+        cells = " | ".join(
+            f"{r.deadlines_met:>13.0%} {r.total_lateness_h:>6.1f} {r.makespan_h:>6.1f}"
+            for r in (results[n] for n in names)
+        )
+        late = results["makerline"].total_lateness_h
+        ratios = "/".join(
+            f"{lateness_ratio(late, results[n].total_lateness_h):.2f}"
+            for n in ("CP-SAT", "in-hours")
+        )
+        return f"{label:>5} | {cells} | {status:>9} {bound:>11} | {ratios:>18}"
+
+    def with_references(row: ReferenceRow) -> dict[str, RunResult]:
+        return {**row.results, "CP-SAT": row.reference.result, "in-hours": row.in_hours.result}
+
+    short = {"OPTIMAL": "OPT", "FEASIBLE": "FEAS"}
+    for row in rows:
+        status = "/".join(short.get(r.status, r.status) for r in (row.reference, row.in_hours))
+        bound = "/".join(f"{r.lateness_bound_h:.1f}" for r in (row.reference, row.in_hours))
+        lines.append(line(str(row.seed), with_references(row), status, bound))
+    every = [with_references(r) for r in rows]
+    mean = {
+        n: RunResult(
+            statistics.mean(e[n].makespan_h for e in every),
+            statistics.mean(e[n].deadlines_met for e in every),
+            (0, 0),
+            0,
+            statistics.mean(e[n].total_lateness_h for e in every),
+        )
+        for n in names
+    }
+    optimal = "/".join(
+        str(sum(getattr(r, kind).status == "OPTIMAL" for r in rows))
+        for kind in ("reference", "in_hours")
+    )
+    bound = "/".join(
+        f"{statistics.mean(getattr(r, kind).lateness_bound_h for r in rows):.1f}"
+        for kind in ("reference", "in_hours")
+    )
+    lines += ["-" * len(head), line("mean", mean, f"{optimal} OPT", bound)]
+    return "\n".join(lines)
 
 
 def table(rows: Sequence[SeedRow]) -> str:
@@ -584,7 +767,24 @@ def main() -> None:
         action="store_true",
         help="also run makerline on the whole queue, not dispatch's first max(4 x free, 100)",
     )
+    parser.add_argument(
+        "--reference",
+        action="store_true",
+        help="a 12-printer farm against the offline CP-SAT optimum (needs OR-Tools)",
+    )
+    parser.add_argument("--seeds", type=int, default=3, help="with --reference: how many seeds")
+    parser.add_argument(
+        "--time-limit", type=float, default=20.0, help="with --reference: CP-SAT seconds a seed"
+    )
     args = parser.parse_args()
+    if args.reference:
+        s = REFERENCE
+        print(
+            f"{s.printers} printers, {s.orders} orders arriving over {s.arrival_days:g} day, "
+            f"needed 1-3 days out; overrun=pause; CP-SAT {args.time_limit:g} s a seed, 2 workers"
+        )
+        print(reference_table(run_reference(s, range(1, args.seeds + 1), args.time_limit)))
+        return
     scenario = QUICK if args.quick else Scenario()
     policies = dict(POLICIES)
     if args.no_claim_cap:

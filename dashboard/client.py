@@ -2,10 +2,10 @@
 
 GET answers are cached for two seconds per (service, token, path, parameters), so that
 the pages and the board's fragments, which ask the same questions every few seconds,
-cost the service one request per question. Any POST clears that cache, so the next
-read shows the change. Errors become `ApiError`; `show_api_error` says in the reader's
-language what the service refused: its error `code` and `params` name a sentence of the
-catalogue (`apierror.<code>`), never the service's English `detail`.
+cost the service one request per question. Any POST, PATCH or DELETE clears that cache,
+so the next read shows the change. Errors become `ApiError`; `show_api_error` says in
+the reader's language what the service refused: its error `code` and `params` name a
+sentence of the catalogue (`apierror.<code>`), never the service's English `detail`.
 """
 
 from __future__ import annotations
@@ -224,6 +224,14 @@ class Api:
         finally:
             cached_get.clear()
 
+    def patch(self, path: str, body: Any) -> Any:
+        """PATCH (it sets values: no idempotency key needed) and return the answer; the
+        read cache is cleared either way."""
+        try:
+            return send("PATCH", self.base_url, self.token, path, json=body)
+        finally:
+            cached_get.clear()
+
     def delete(self, path: str) -> None:
         """DELETE; the read cache is cleared either way."""
         try:
@@ -310,8 +318,12 @@ def field_name(location: list[Any], language: str) -> str:
 
 
 def field_reason(error: dict[str, Any], language: str) -> str:
-    """Why a field was refused, from pydantic's error type and its context."""
+    """Why a field was refused, from pydantic's error type and its context; a field with
+    a sentence of its own for that type (`validation.<type>.<field>`) says it."""
     key = f"validation.{error.get('type')}"
+    names = [str(part) for part in error.get("loc", []) if not str(part).isdigit()]
+    if names and f"{key}.{names[-1]}" in FRENCH:
+        return translate(language, f"{key}.{names[-1]}")
     context = error.get("ctx")
     if not isinstance(context, dict):
         context = {}

@@ -20,7 +20,7 @@ import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
@@ -30,6 +30,8 @@ from dashboard.i18n import t
 
 DOUBLE_SUBMIT_SECONDS = 10.0
 OUTCOME_SECONDS = 30.0
+
+FormMethod = Literal["POST", "PATCH"]
 
 
 def new_key() -> str:
@@ -104,6 +106,17 @@ def post_once(
     return Outcome(answer=answer, repeated=repeated)
 
 
+def send_form(api: Api, form: str, path: str, payload: Any, method: FormMethod) -> Outcome:
+    """Send a form's payload: a POST once, with its idempotency key (`post_once`); a
+    PATCH as it is, since setting the same values twice changes nothing."""
+    if method == "POST":
+        return post_once(api, form, path, payload)
+    try:
+        return Outcome(answer=api.patch(path, payload))
+    except ApiError as error:
+        return Outcome(error=error)
+
+
 def starting_values(form: str, values: dict[str, Any]) -> None:
     """Give the fields of `form` (by widget key) their starting values: when first drawn,
     and again on the run after `clear_form`. Call it before drawing the widgets."""
@@ -134,11 +147,12 @@ def submit(
     *,
     failure_heading: str,
     describe: Callable[[Any], str],
+    method: FormMethod = "POST",
 ) -> None:
-    """POST once. On success, empty the form and rerun the page so every list shows the
-    change, with `describe(answer)` shown above the form; on refusal, show the service's
-    reason and leave the form as it was typed."""
-    outcome = post_once(api, form, path, payload)
+    """POST once, or PATCH (`send_form`). On success, empty the form and rerun the page
+    so every list shows the change, with `describe(answer)` shown above the form; on
+    refusal, show the service's reason and leave the form as it was typed."""
+    outcome = send_form(api, form, path, payload, method)
     if outcome.error is not None:
         show_api_error(outcome.error, heading=failure_heading)
         return

@@ -3,11 +3,14 @@ functions of the service's answers and a language."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime, time
+from functools import cache
 from typing import Any
 
 import pandas as pd
+from babel.dates import get_day_names
 from babel.numbers import format_decimal as babel_decimal
 
 from dashboard.formatting import (
@@ -31,6 +34,13 @@ URGENCIES = ("normal", "high", "critical")
 CONNECTION_KINDS = ("agent", "octoprint-mqtt")
 NOZZLES_MM = (0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0)
 ALWAYS = "00:00-24:00"
+# Weekdays as Babel and the service count them, Monday = 0, and the service's day keys.
+WEEKDAYS = tuple(range(7))
+DAY_KEYS = ("Mo", "Tu", "We", "Th", "Fr", "Sa", "Su")
+HOURS_MAX_LENGTH = 200  # the longest hours the service takes
+EN_DASH = "\u2013"  # between the two days or the two times of a span
+# The days a rule of weekly hours starts with, in the service's form ("Mo-Fr", "Sa,Su").
+DAYS_OF_RULE = re.compile(r"^(?P<days>[A-Za-z]{2}(?:[-,][A-Za-z]{2})*)(?=\s)")
 
 
 def item_label(item: str, language: str) -> str:
@@ -127,24 +137,94 @@ def disinfected_at(day: date, today: date) -> str | None:
     return datetime.combine(day, time(12, 0), tzinfo=local_timezone()).isoformat()
 
 
-def availability_window(start: time, end: time, always: bool = False) -> str:
-    """The service's 'HH:MM-HH:MM' ('00:00-24:00' for `always`); an end at midnight is
-    written 24:00."""
+def availability_window(
+    start: time,
+    end: time,
+    always: bool = False,
+    days: Sequence[int] = WEEKDAYS,
+    weekly: str = "",
+) -> str:
+    """The hours to send from the form: the weekly hours the maker typed, as typed (the
+    service reads and normalises them); else '00:00-24:00' for `always`; else the window
+    from `start` to `end` (an end at midnight written 24:00) on the chosen `days` (Monday
+    = 0), with no day named when all seven or none are chosen."""
+    if weekly.strip():
+        return weekly.strip()
     if always:
         return ALWAYS
     end_text = "24:00" if end == time(0, 0) else f"{end:%H:%M}"
-    return f"{start:%H:%M}-{end_text}"
+    window = f"{start:%H:%M}-{end_text}"
+    chosen = sorted(set(days))
+    if len(chosen) in (0, len(WEEKDAYS)):
+        return window
+    return f"{','.join(DAY_KEYS[day] for day in chosen)} {window}"
 
 
 def availability_text(window: str, language: str, unattended: bool = False) -> str:
-    """A printer's daily window as a sentence: "24 h/24" when it spans the whole day
-    (00:00-24:00, or the same start and end), "de 20:00 à 08:00" otherwise, and whether
-    a print may run on past it, unattended."""
-    start, _, end = window.partition("-")
-    if window == ALWAYS or start == end or (start, end) == ("00:00", "00:00"):
+    """A printer's hours as a person reads them: "24 h/24" when they span the whole
+    week, "de 20:00 à 08:00" for one window every day, else each rule of the weekly
+    hours as `rule_text` writes it, with the days in the reader's language; then whether
+    a print may run on past them, unattended."""
+    rules = [rule.strip() for rule in window.split(";")]
+    every_day = len(rules) == 1 and not DAYS_OF_RULE.match(rules[0])
+    if every_day and whole_day(rules[0]):
         return translate(language, "availability.always")
-    text = translate(language, "availability.window", start=start, end=end)
+    if every_day:
+        text = daily_text(rules[0], language)
+    else:
+        separator = translate(language, "availability.rule_separator")
+        text = separator.join(rule_text(rule, language) for rule in rules)
     return translate(language, "availability.unattended", window=text) if unattended else text
+
+
+def whole_day(windows: str) -> bool:
+    """Whether windows ("09:00-12:00,14:00-22:00") cover the whole day: 00:00-24:00, or
+    a window with the same start and end."""
+    spans = [span.partition("-") for span in windows.split(",")]
+    return any(start == end or (start, end) == ("00:00", "24:00") for start, _, end in spans)
+
+
+def daily_text(windows: str, language: str) -> str:
+    """The same windows every day: "de 09:00 à 12:00, de 14:00 à 22:00" (what the app
+    cannot read as a window is shown as it is)."""
+    return ", ".join(
+        translate(language, "availability.window", start=start, end=end) if dash else start
+        for start, dash, end in (span.partition("-") for span in windows.split(","))
+    )
+
+
+def rule_text(rule: str, language: str) -> str:
+    """One rule of weekly hours as a person reads it: "Mo-Fr 18:00-23:00,23:30-24:00"
+    becomes "lun." + "ven." + " 18:00" + "23:00, 23:30" + "24:00", each + an en dash;
+    a rule the app cannot read is shown as it is."""
+    match = DAYS_OF_RULE.match(rule)
+    days = match.group("days") if match else ""
+    if not all(key in DAY_KEYS for key in re.split(r"[-,]", days) if key):
+        return rule
+    windows = ", ".join(span.replace("-", EN_DASH) for span in rule[len(days) :].strip().split(","))
+    return f"{days_text(days, language)} {windows}" if days else windows
+
+
+def days_text(days: str, language: str) -> str:
+    """Days in the service's form ("Mo-Fr", "Sa,Su") in the reader's language, as
+    Babel abbreviates them, a range joined by an en dash: "lun." + "ven.", "sam., dim."."""
+    names = day_names(language)
+    return ", ".join(
+        EN_DASH.join(names[DAY_KEYS.index(key)] for key in span.split("-"))
+        for span in days.split(",")
+    )
+
+
+@cache
+def day_names(language: str) -> tuple[str, ...]:
+    """The weekdays' abbreviated names, Monday first: "lun.", "mar."… or "Mon", "Tue"…"""
+    names = get_day_names("abbreviated", locale=language)
+    return tuple(names[day] for day in WEEKDAYS)
+
+
+def day_label(day: int, language: str) -> str:
+    """A weekday (Monday = 0) as a choice of the form: "lundi", "Monday"."""
+    return get_day_names("wide", locale=language)[day]
 
 
 def trace_frame(trace: Json, language: str) -> pd.DataFrame:

@@ -411,6 +411,10 @@ FRENCH: dict[str, Message] = {
     "validation.url_parsing": "n'est pas une adresse web valable",
     "validation.url_scheme": "doit commencer par http:// ou https://",
     "validation.value_error": "valeur refusée",
+    "validation.value_error.availability_hours": (
+        "ne se lisent pas comme des heures par semaine ; écrivez-les par exemple "
+        "« lu-ve 18:00-23:00; sa,di 09:00-22:00 »"
+    ),
     "validation.extra_forbidden": "champ inconnu",
     "validation.json_invalid": "le corps de la demande n'est pas du JSON valable",
     "validation.finite_number": "n'est pas un nombre que le service accepte",
@@ -533,6 +537,14 @@ FRENCH: dict[str, Message] = {
     "maker.pause.submit": "Mettre en pause",
     "maker.pause.done": "Pause enregistrée : {what}.",
     "maker.pause.ended": "Pause terminée : {what}.",
+    "maker.hours": "Heures de mes imprimantes",
+    "maker.hours.intro": (
+        "Changez quand une imprimante peut imprimer : par exemple le soir en semaine et "
+        "dans la journée le week-end."
+    ),
+    "field.hours_printer": "Imprimante",
+    "maker.hours.submit": "Enregistrer les heures",
+    "maker.hours.done": "Heures de {printer} enregistrées : {hours}.",
     "col.progress": "Avancement",
     "col.job": "Tâche",
     "col.part": "Pièce",
@@ -998,6 +1010,21 @@ FRENCH: dict[str, Message] = {
     "availability.help": (
         "Décochez « Disponible 24 h/24 » pour n'imprimer que sur cette plage horaire ; "
         "elle peut passer minuit (de 20:00 à 08:00)."
+    ),
+    "availability.rule_separator": " ; ",
+    "availability.days": "Jours",
+    "availability.days_placeholder": "Chaque jour",
+    "availability.days_help": (
+        "Les jours où vaut cette plage horaire ; sans jour choisi, elle vaut chaque jour."
+    ),
+    "availability.weekly": "Ou des heures par semaine",
+    "availability.weekly_placeholder": "lu-ve 18:00-23:00; sa,di 09:00-22:00",
+    "availability.weekly_help": (
+        "Pour des heures qui changent d'un jour à l'autre ; une fois rempli, ce champ "
+        "remplace les cases ci-dessus. Écrivez les jours (lu ma me je ve sa di), puis les "
+        "plages : « ; » sépare les règles, « , » les plages d'un même jour. Par exemple "
+        "« lu-ve 18:00-23:00; sa,di 09:00-22:00 », « sa,di 09:00-12:00,14:00-22:00 » ou "
+        "« ve 22:00-02:00 » (jusqu'au samedi matin)."
     ),
     "maker.nozzle_option": "{size} mm",
     "hub.labels.download": "Étiquettes du lot n° {batch} (PDF)",
@@ -1494,6 +1521,10 @@ ENGLISH: dict[str, Message] = {
     "validation.url_parsing": "is not a valid web address",
     "validation.url_scheme": "must start with http:// or https://",
     "validation.value_error": "value refused",
+    "validation.value_error.availability_hours": (
+        "cannot be read as weekly hours; write them for example "
+        "“Mo-Fr 18:00-23:00; Sa,Su 09:00-22:00”"
+    ),
     "validation.extra_forbidden": "unknown field",
     "validation.json_invalid": "the request body is not valid JSON",
     "validation.finite_number": "is not a number the service accepts",
@@ -1612,6 +1643,14 @@ ENGLISH: dict[str, Message] = {
     "maker.pause.submit": "Pause",
     "maker.pause.done": "Pause recorded: {what}.",
     "maker.pause.ended": "Pause ended: {what}.",
+    "maker.hours": "My printers' hours",
+    "maker.hours.intro": (
+        "Change when a printer may print: for example in the evening on weekdays and "
+        "through the day at the weekend."
+    ),
+    "field.hours_printer": "Printer",
+    "maker.hours.submit": "Save the hours",
+    "maker.hours.done": "Hours of {printer} saved: {hours}.",
     "col.progress": "Progress",
     "col.job": "Job",
     "col.part": "Part",
@@ -2042,6 +2081,21 @@ ENGLISH: dict[str, Message] = {
     "availability.help": (
         "Untick “Available around the clock” to print only within these hours; they may "
         "span midnight (from 20:00 to 08:00)."
+    ),
+    "availability.rule_separator": "; ",
+    "availability.days": "Days",
+    "availability.days_placeholder": "Every day",
+    "availability.days_help": (
+        "The days these hours apply to; with no day chosen, they apply every day."
+    ),
+    "availability.weekly": "Or weekly hours",
+    "availability.weekly_placeholder": "Mo-Fr 18:00-23:00; Sa,Su 09:00-22:00",
+    "availability.weekly_help": (
+        "For hours that change from one day to the next; once filled in, this field "
+        "replaces the boxes above. Write the days (Mo Tu We Th Fr Sa Su), then the "
+        "windows: “;” separates the rules, “,” the windows of one day. For example "
+        "“Mo-Fr 18:00-23:00; Sa,Su 09:00-22:00”, “Sa,Su 09:00-12:00,14:00-22:00” or "
+        "“Fr 22:00-02:00” (into Saturday morning)."
     ),
     "maker.nozzle_option": "{size} mm",
     "hub.labels.download": "Labels of batch no. {batch} (PDF)",

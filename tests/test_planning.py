@@ -181,7 +181,7 @@ def job(
     priority: int = 0,
     avoid: frozenset[int] = frozenset(),
 ) -> QueuedJob:
-    return QueuedJob(job_id, part, copies, "PETG", None, NOW.date(), priority, avoid)
+    return QueuedJob(job_id, part, copies, ("PETG",), None, NOW.date(), priority, avoid)
 
 
 def fits_mk3_only(part: str, copies: int, profile: Profile) -> float | None:
@@ -193,6 +193,25 @@ def test_only_compatible_printers_are_used() -> None:
     assert [(a.job_id, a.printer_id) for a in assign_jobs([job(1)], printers, fits_mk3_only)] == [
         (1, 3)
     ]
+
+
+def test_a_part_allowed_in_pla_goes_to_a_pla_printer_when_it_helps() -> None:
+    headband = QueuedJob(1, "headband", 1, ("PETG", "PLA"), None, NOW.date(), 0)
+    petg_only = QueuedJob(2, "amicroche", 1, ("PETG",), None, NOW.date(), 0)
+    pla_printer = FreePrinter(2, 2, PLA_MK3)
+    # Only a PLA printer is free: it takes the headband, never the PETG-only hook.
+    assert [
+        (a.job_id, a.printer_id)
+        for a in assign_jobs([petg_only, headband], [pla_printer], fits_mk3_only)
+    ] == [(1, 2)]
+    # Both free and as fast: the preferred material wins, even over a lighter-loaded maker.
+    both = [FreePrinter(1, 1, MK3), pla_printer]
+    (chosen,) = assign_jobs([headband], both, fits_mk3_only, maker_load={1: 5})
+    assert chosen.printer_id == 1
+    # The PETG printer would finish much later: the PLA printer helps the deadline.
+    slow_petg = [FreePrinter(1, 1, MK3, speed_factor=1.5), pla_printer]
+    (chosen,) = assign_jobs([headband], slow_petg, fits_mk3_only)
+    assert chosen.printer_id == 2
 
 
 def test_earliest_completion_uses_learned_speed() -> None:

@@ -60,8 +60,8 @@ def show_new_credentials() -> None:
 
 
 # A new printer's form as it starts, and again once a printer is registered: whole
-# millimetres for the bed, a nozzle picked from the usual sizes (shown "0,4 mm"), and
-# available around the clock unless the maker unticks it for an evening window.
+# millimetres for the bed, a nozzle picked from the usual sizes (shown "0,4 mm"); its
+# hours start as `hours_starting_values` says.
 PRINTER_FORM: dict[str, Any] = {
     "printer_name": "",
     "printer_bed_x": 220,
@@ -69,10 +69,6 @@ PRINTER_FORM: dict[str, Any] = {
     "printer_bed_z": 250,
     "printer_nozzle": 0.4,
     "printer_material": hub_views.MATERIALS[0],
-    "printer_always": True,
-    "printer_from": time(20, 0),
-    "printer_to": time(8, 0),
-    "printer_unattended": False,
     "printer_base_topic": "",
     "printer_octoprint_url": "",
     "printer_octoprint_key": "",
@@ -83,9 +79,64 @@ def bed_input(column: Any, label_key: str, key: str) -> int:
     return int(column.number_input(t(label_key), min_value=1, max_value=2000, step=1, key=key))
 
 
+def hours_starting_values(prefix: str) -> dict[str, Any]:
+    """The hours fields of a form (widget keys starting with `prefix`) as it starts:
+    around the clock on every day, an evening window ready for when the maker unticks
+    it, no weekly hours typed."""
+    return {
+        f"{prefix}_always": True,
+        f"{prefix}_from": time(20, 0),
+        f"{prefix}_to": time(8, 0),
+        choice_key(f"{prefix}_days"): list(hub_views.WEEKDAYS),
+        f"{prefix}_weekly": "",
+        f"{prefix}_unattended": False,
+    }
+
+
+def hours_fields(prefix: str) -> tuple[str, bool]:
+    """Draw the hours fields of a form (widget keys starting with `prefix`): around the
+    clock, or a window on chosen days, or weekly hours typed out, and whether a print
+    may run on past them. The hours to send, and that last choice."""
+    always = st.checkbox(t("availability.always_field"), key=f"{prefix}_always")
+    from_column, to_column = st.columns(2)
+    start = from_column.time_input(
+        t("availability.from"), key=f"{prefix}_from", help=t("availability.help"), step=900
+    )
+    end = to_column.time_input(t("availability.to"), key=f"{prefix}_to", step=900)
+    days = st.multiselect(
+        t("availability.days"),
+        hub_views.WEEKDAYS,
+        format_func=lambda day: hub_views.day_label(day, language),
+        placeholder=t("availability.days_placeholder"),
+        help=t("availability.days_help"),
+        key=choice_key(f"{prefix}_days"),
+    )
+    weekly = st.text_input(
+        t("availability.weekly"),
+        key=f"{prefix}_weekly",
+        max_chars=hub_views.HOURS_MAX_LENGTH,
+        placeholder=t("availability.weekly_placeholder"),
+        help=t("availability.weekly_help"),
+    )
+    unattended = st.checkbox(
+        t("availability.unattended_field"),
+        key=f"{prefix}_unattended",
+        help=t("availability.unattended_help"),
+    )
+    hours = hub_views.availability_window(start, end, always, days, weekly)
+    return hours, unattended and hours != hub_views.ALWAYS
+
+
 def register_printer() -> None:
     connection_key = choice_key("printer_connection")
-    starting_values("printer", {**PRINTER_FORM, connection_key: hub_views.CONNECTION_KINDS[0]})
+    starting_values(
+        "printer",
+        {
+            **PRINTER_FORM,
+            **hours_starting_values("printer"),
+            connection_key: hub_views.CONNECTION_KINDS[0],
+        },
+    )
     with (
         st.expander(t("maker.register"), icon=":material/add:"),
         st.form("printer", enter_to_submit=False),
@@ -109,17 +160,7 @@ def register_printer() -> None:
             placeholder=t("form.choose"),
             key="printer_material",
         )
-        always = st.checkbox(t("availability.always_field"), key="printer_always")
-        from_column, to_column = st.columns(2)
-        start = from_column.time_input(
-            t("availability.from"), key="printer_from", help=t("availability.help"), step=900
-        )
-        end = to_column.time_input(t("availability.to"), key="printer_to", step=900)
-        unattended = st.checkbox(
-            t("availability.unattended_field"),
-            key="printer_unattended",
-            help=t("availability.unattended_help"),
-        )
+        hours, unattended = hours_fields("printer")
         connection = st.selectbox(
             t("field.connection"),
             hub_views.CONNECTION_KINDS,
@@ -154,8 +195,8 @@ def register_printer() -> None:
                 "bed_z_mm": bed_z,
                 "nozzle_mm": nozzle,
                 "material": material,
-                "availability_hours": hub_views.availability_window(start, end, always),
-                "unattended_prints": unattended and not always,
+                "availability_hours": hours,
+                "unattended_prints": unattended,
                 "connection_kind": connection,
                 "mqtt_base_topic": base_topic or None,
                 "octoprint_url": octoprint_url or None,
@@ -378,6 +419,45 @@ def my_filament(answers: dict[str, Any]) -> None:
             )
 
 
+def printer_hours(answers: dict[str, Any]) -> None:
+    """Change when a registered printer may print: the same hours fields as a new
+    printer's, sent as a PATCH of its hours."""
+    printers = answers["printers"] if not isinstance(answers["printers"], ApiError) else []
+    if not printers:
+        return
+    st.subheader(t("maker.hours"))
+    st.caption(t("maker.hours.intro"))
+    show_outcome("hours")
+    names = {printer["id"]: printer["name"] for printer in printers}
+    if st.session_state.get("hours_printer") not in names:  # first draw, or deleted since
+        st.session_state.pop("hours_printer", None)
+    starting_values("hours", {"hours_printer": printers[0]["id"], **hours_starting_values("hours")})
+    with st.form("hours", enter_to_submit=False):
+        printer_id = st.selectbox(
+            t("field.hours_printer"),
+            list(names),
+            format_func=lambda printer_id: names[printer_id],
+            key="hours_printer",
+        )
+        hours, unattended = hours_fields("hours")
+        if st.form_submit_button(t("maker.hours.submit"), key="hours_submit", type="primary"):
+            submit(
+                api,
+                "hours",
+                f"/printers/{printer_id}",
+                {"availability_hours": hours, "unattended_prints": unattended},
+                failure_heading=t("hub.failed"),
+                describe=lambda printer: t(
+                    "maker.hours.done",
+                    printer=printer["name"],
+                    hours=hub_views.availability_text(
+                        printer["availability_hours"], language, printer["unattended_prints"]
+                    ),
+                ),
+                method="PATCH",
+            )
+
+
 def end_pause_buttons(pauses: list[dict], names: dict[int, str]) -> None:
     for pause in pauses:
         label = pause_views.pause_label(pause, names, language)
@@ -467,6 +547,7 @@ register_printer()
 # Everything the page shows, read at once; the fragment's first run finds it cached.
 everything = api.get_many(PAGE_READS)
 printers_and_jobs()
+printer_hours(everything)
 pauses_and_holidays(everything)
 my_filament(everything)
 hand_in_parts(everything)

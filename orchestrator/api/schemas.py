@@ -538,6 +538,7 @@ class PartUpload(SQLModel):
     name_fr: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
     material: Material = "PETG"
+    other_materials: tuple[Material, ...] = ()  # by preference, after `material`
     bom_role: BomRole
     orientation: Orientation = "flat"
 

@@ -280,7 +280,12 @@ class PartBase(SQLModel):
     key: str = Field(min_length=1, max_length=60, regex=r"^[a-z0-9][a-z0-9_-]*$")
     name_fr: str = Field(min_length=1, max_length=200)
     name_en: str = Field(min_length=1, max_length=200)
-    material: str = Field(default="PETG", max_length=20)
+    material: str = Field(default="PETG", max_length=20, description="The preferred material.")
+    other_materials: str = Field(
+        default="",
+        max_length=100,
+        description="Other materials it may be printed in, by preference, comma-separated.",
+    )
     bom_role: Item
     orientation: str = Field(default="flat", max_length=40)
 
@@ -297,6 +302,12 @@ class Part(PartBase, table=True):
     size_y_mm: float | None = None
     size_z_mm: float | None = None
     created_at: datetime = timestamp()
+
+    @property
+    def materials(self) -> tuple[str, ...]:
+        """The materials it may be printed in, the preferred first."""
+        others = (name.strip().upper() for name in self.other_materials.split(","))
+        return (self.material.upper(), *(name for name in others if name))
 
 
 class ProductBase(SQLModel):
@@ -419,8 +430,10 @@ class Job(SQLModel, table=True):
     estimated_seconds: float | None = None
     # --- filament where it is ---
     # The plate's filament, from the slicer, stored as the job is given to a printer: what
-    # counting its parts takes from the maker's filament (`services.filament`).
+    # counting its parts takes from the maker's filament (`services.filament`), in the
+    # material that printer had loaded (one of the part's `materials`).
     grams: int | None = Field(default=None, ge=0)
+    material: str | None = Field(default=None, max_length=20)
     created_at: datetime = timestamp()
     updated_at: datetime = timestamp()
     assigned_at: datetime | None = optional_timestamp()

@@ -1,13 +1,16 @@
 """The scheduler: which free printer gets which queued job. Pure.
 
 Rules, in order:
-- only compatible printers: the plate fits the bed, the material is loaded, the nozzle
-  matches, and the job ends before the printer's availability window closes;
+- only compatible printers: the plate fits the bed, one of the part's materials is loaded,
+  the nozzle matches, and the job ends before the printer's availability window closes;
 - jobs go in queue order (needed-by date, then the planner's priority), one per printer;
 - each job goes to the printer that would finish it first, from its slicer estimate times
   the printer's own learned speed factor;
-- among printers that would finish within `fairness_margin` of the best, the maker with
-  the least work in hand gets it, so that work spreads across volunteers;
+- among printers that would finish within `fairness_margin` of the best, one with the
+  part's preferred material loaded, then the maker with the least work in hand gets it,
+  so that work spreads across volunteers; a printer with another allowed material takes
+  the job when none with the preferred one would finish about as early (a PLA printer
+  left idle prints a headband allowed in PLA);
 - a printer left free because its window closes too soon for any whole plate takes a
   smaller plate of the first job it can, as many copies as end in time (`fill_windows`);
   the rest of that job stays queued, so part counts stay exact.
@@ -51,7 +54,7 @@ class QueuedJob:
     job_id: int
     part_key: str
     copies: int
-    material: str
+    materials: tuple[str, ...]  # it may be printed in, the preferred first
     nozzle_mm: float | None
     needed_by: date | None
     priority: int
@@ -104,8 +107,18 @@ class ProfilePool:
         insort(self.printers, (printer.speed_factor, printer.printer_id, printer))
 
 
+def material_rank(job: QueuedJob, profile: Profile) -> int | None:
+    """0 when the printer has the job's preferred material loaded, 1 for the next, and
+    None when the job may not be printed in it."""
+    loaded = profile.material.upper()
+    for rank, material in enumerate(job.materials):
+        if material.upper() == loaded:
+            return rank
+    return None
+
+
 def compatible(job: QueuedJob, profile: Profile) -> bool:
-    if job.material.upper() != profile.material.upper():
+    if material_rank(job, profile) is None:
         return False
     return job.nozzle_mm is None or math.isclose(job.nozzle_mm, profile.nozzle_mm)
 
@@ -147,10 +160,11 @@ def best_slot(
     look_ahead: int,
 ) -> tuple[ProfilePool, int, float] | None:
     """The (pool, index, estimate) the job should take, or None if no printer can."""
-    candidates: list[tuple[float, int, ProfilePool, int, float]] = []
+    candidates: list[tuple[float, int, int, ProfilePool, int, float]] = []
     for pool in pools.values():
         if not compatible(job, pool.profile):
             continue
+        rank = material_rank(job, pool.profile) or 0
         seconds = estimate(job.part_key, job.copies, pool.profile)
         if seconds is None or seconds >= pool.too_long_s:
             continue
@@ -163,7 +177,7 @@ def best_slot(
             finish = seconds * printer.speed_factor
             if finish > printer.window_left_s:
                 continue
-            candidates.append((finish, load[printer.maker_id], pool, index, seconds))
+            candidates.append((finish, rank, load[printer.maker_id], pool, index, seconds))
             seen += 1
             if seen >= look_ahead:
                 break
@@ -173,7 +187,9 @@ def best_slot(
         return None
     earliest = min(c[0] for c in candidates)
     near_best = [c for c in candidates if c[0] <= earliest * (1 + fairness_margin)]
-    finish, _load, pool, index, seconds = min(near_best, key=lambda c: (c[1], c[0]))
+    # Among printers that finish about as early: the preferred material, then the maker
+    # with the least work in hand.
+    _finish, _rank, _load, pool, index, seconds = min(near_best, key=lambda c: (c[1], c[2], c[0]))
     return pool, index, seconds
 
 

@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from orchestrator.parts.materials import Material
 
@@ -34,12 +34,26 @@ class CatalogueEntry(BaseModel):
     key: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
     name_fr: str = Field(min_length=1)
     name_en: str = Field(min_length=1)
-    material: Material
+    material: Material  # the preferred one
+    other_materials: tuple[Material, ...] = ()  # it may also be printed in these, by preference
     bom_role: BomRole
     orientation: Orientation
     file: str
     sha256: str = Field(pattern=r"^[0-9a-f]{64}$")
     parameters: dict[str, float]
+
+    @field_validator("other_materials")
+    @classmethod
+    def _each_material_once(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError("names a material twice")
+        return value
+
+    @model_validator(mode="after")
+    def _preferred_not_repeated(self) -> "CatalogueEntry":
+        if self.material in self.other_materials:
+            raise ValueError(f"other_materials repeats the preferred material {self.material}")
+        return self
 
     @field_validator("file")
     @classmethod

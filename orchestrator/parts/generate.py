@@ -39,6 +39,7 @@ class ReferencePart:
     name_fr: str
     name_en: str
     material: Material
+    other_materials: tuple[Material, ...]
     material_reason: str
     bom_role: BomRole
     parameters: BandParameters | HookParameters
@@ -55,9 +56,12 @@ REFERENCE_PARTS = (
         name_fr="Serre-tête de visière (type Prusa RC3)",
         name_en="Face-shield headband (Prusa RC3 style)",
         material="PETG",
+        other_materials=("PLA",),
         material_reason=(
             "PETG: worn against the skin for hours and wiped with alcohol or bleach between"
-            " wearers; PETG takes disinfection and flexes where PLA cracks."
+            " wearers; PETG takes disinfection and flexes where PLA cracks. PLA next: the"
+            " networks of 2020 printed headbands in both, and a PLA printer that would"
+            " otherwise sit idle helps an order on time."
         ),
         bom_role="headband",
         parameters=HEADBAND,
@@ -68,9 +72,10 @@ REFERENCE_PARTS = (
         name_fr="Renfort inférieur de visière",
         name_en="Face-shield bottom reinforcement",
         material="PETG",
+        other_materials=("PLA",),
         material_reason=(
             "PETG: disinfected with the rest of the visor, and it must bend with the film"
-            " without snapping."
+            " without snapping. PLA next, as for the headband."
         ),
         bom_role="reinforcement",
         parameters=REINFORCEMENT,
@@ -81,6 +86,7 @@ REFERENCE_PARTS = (
         name_fr="AMICROCHE, crochet mains libres pour portes et boutons",
         name_en="AMICROCHE hands-free hook for doors and buttons",
         material="PETG",
+        other_materials=(),
         material_reason=(
             "PETG rather than PLA: the hook is pulled hard on door levers and disinfected"
             " daily; PETG bends before it breaks and stands alcohol and bleach better, and"
@@ -141,6 +147,7 @@ def catalogue_toml(digests: dict[str, str]) -> str:
                 part.material_reason, width=98, initial_indent="# ", subsequent_indent="# "
             ),
             f"material = {_toml_string(part.material)}",
+            f"other_materials = [{', '.join(_toml_string(m) for m in part.other_materials)}]",
             f"bom_role = {_toml_string(part.bom_role)}",
             'orientation = "flat"',
             f"file = {_toml_string(part.file_name)}",

@@ -143,12 +143,14 @@ def maker_load(session: Session, since: datetime) -> dict[int, int]:
 
 
 def claim_queued(session: Session, limit: int, materials: set[str]) -> list[tuple[Job, Part]]:
-    """The first `limit` queued jobs of each part the free printers could print (by
-    material), locked for us. Per part, so that a printer too small for the part at the
-    head of the queue still finds the work it can do further down."""
-    parts = session.exec(
-        select(Part).where(col(Part.material).in_(sorted(materials))).order_by(col(Part.id))
-    )
+    """The first `limit` queued jobs of each part the free printers could print (in one
+    of its materials), locked for us. Per part, so that a printer too small for the part
+    at the head of the queue still finds the work it can do further down."""
+    parts = [
+        part
+        for part in session.exec(select(Part).order_by(col(Part.id)))
+        if materials.intersection(part.materials)
+    ]
     claimed = []
     for part in parts:
         query = (
@@ -237,7 +239,7 @@ def assign(
             id_of(job),
             part.key,
             job.copies,
-            part.material,
+            part.materials,
             None,
             job.needed_by,
             job.priority,
@@ -272,7 +274,8 @@ def assign(
         fits = min(plate_capacity(part, profile_of(printer)), decision.copies or job.copies)
         grams = grams_of(part.key, min(fits, job.copies), profile_of(printer))
         # Two printers of one maker may have been given work from the same spool.
-        if not supply.covers(printer.maker_id, part.material, grams):
+        material = printer.material.upper()
+        if not supply.covers(printer.maker_id, material, grams):
             continue
         try:
             with session.begin_nested():
@@ -285,12 +288,13 @@ def assign(
                 assert change is not None  # claimed while queued, and locked since
                 apply_transition(session, job, change, moment)
                 job.grams = round(grams) if grams is not None else None
+                job.material = material
                 session.flush()
         except IntegrityError:
             # Another replica gave this printer a job first.
             session.refresh(job)
             continue
-        supply.use(printer.maker_id, part.material, grams)
+        supply.use(printer.maker_id, material, grams)
         made.append((job, printer, decision))
     return made
 
@@ -304,22 +308,25 @@ def filament_shortages(
     supply: FilamentLeft,
     grams_of: Callable[[str, int, Profile], float | None],
 ) -> dict[tuple[str, int], frozenset[int]]:
-    """(part key, copies) -> the free printers whose tracked maker's filament of the part's
-    material does not cover that plate: the scheduler must not choose them for it. Only
-    tracked makers' printers with that material loaded are looked at."""
+    """(part key, copies) -> the free printers whose tracked maker's filament of the
+    material they have loaded does not cover that plate: the scheduler must not choose
+    them for it. Only tracked makers' printers loaded with one of the part's materials
+    are looked at."""
     tracked = [printer for printer in free if printer.maker_id in supply.tracked]
     if not tracked:
         return {}
     shortages = {}
     parts = {part.key: part for _job, part in claimed}
     for part_key, copies in {(part.key, job.copies) for job, part in claimed}:
-        material = parts[part_key].material.upper()
+        materials = parts[part_key].materials
         short = frozenset(
             printer.printer_id
             for printer in tracked
-            if printer.profile.material.upper() == material
+            if printer.profile.material.upper() in materials
             and not supply.covers(
-                printer.maker_id, material, grams_of(part_key, copies, printer.profile)
+                printer.maker_id,
+                printer.profile.material,
+                grams_of(part_key, copies, printer.profile),
             )
         )
         if short:

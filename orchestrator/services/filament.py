@@ -96,6 +96,12 @@ def plate_grams(part: Part, copies: int) -> int | None:
     return round(part.grams * copies) if part.grams else None
 
 
+def printed_in(job: Job, part: Part) -> str:
+    """The material a job's plate takes: the one its printer had loaded when it was given
+    the job, or else the part's preferred one."""
+    return (job.material or part.material).upper()
+
+
 def job_grams(job: Job, part: Part) -> int | None:
     """What a job's plate takes: the slicer's grams stored at its assignment, or else the
     catalogue's estimate (a job assigned by hand and reported done before it was sliced)."""
@@ -152,7 +158,7 @@ def filament_left(session: Session, maker_ids: set[int] | None = None) -> Filame
         .join(Part, col(Job.part_id) == Part.id)
         .where(col(Job.status).in_(ON_PRINTER), col(Printer.maker_id).in_(sorted(tracked)))
     ):
-        in_flight[maker_id, part.material.upper()] += job_grams(job, part) or 0
+        in_flight[maker_id, printed_in(job, part)] += job_grams(job, part) or 0
     return FilamentLeft(tracked, held, dict(in_flight))
 
 
@@ -160,7 +166,7 @@ def typical_plates(session: Session, maker_ids: set[int]) -> dict[tuple[int, str
     """(maker, material) -> the mean grams of the maker's last plates in that material,
     and (0, material) -> the network's, for makers who have not printed yet."""
     rows = session.exec(
-        select(Printer.maker_id, Part.material, Job.grams)
+        select(Printer.maker_id, func.coalesce(Job.material, Part.material), Job.grams)
         .join(Printer, col(Job.printer_id) == Printer.id)
         .join(Part, col(Job.part_id) == Part.id)
         .where(col(Job.grams).is_not(None), col(Job.grams) > 0)
@@ -319,7 +325,8 @@ def send(*, session: Session, sending: FilamentSent, actor: Account) -> list[Mov
 def consume_for_job(
     *, session: Session, job: Job, part: Part, maker_id: int | None, actor: Account | None
 ) -> list[Movement]:
-    """Take a finished job's grams from its maker's filament of the part's material.
+    """Take a finished job's grams from its maker's filament of the material it was
+    printed in (`printed_in`).
 
     Called while the job's parts are counted, in that transaction and savepoint, so it
     happens exactly when they are counted: once. A maker not tracked is left alone. A
@@ -329,7 +336,7 @@ def consume_for_job(
     grams = job_grams(job, part)
     if maker_id is None or not grams or not is_tracked(session, maker_id):
         return []
-    material = part.material.upper()
+    material = printed_in(job, part)
     lock_stock(session, [(FILAMENT, Stage.AT_MAKER)])
     held = lots(session, FILAMENT, Stage.AT_MAKER, maker_id=maker_id, material=material)
     taken = min(sum(lot.quantity for lot in held), grams)

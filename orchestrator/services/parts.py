@@ -147,7 +147,8 @@ def upload_part(
         shutil.rmtree(incoming, ignore_errors=True)
     x, y, z = analysis.size_mm
     part = Part(
-        **part_in.model_dump(),
+        **part_in.model_dump(exclude={"other_materials"}),
+        other_materials=",".join(part_in.other_materials),
         stl_path=str(final),
         stl_sha256=analysis.sha256,
         volume_mm3=analysis.volume_mm3,

@@ -216,6 +216,103 @@ def test_an_evening_printer_may_print_on_unattended_through_the_night(
     assert shown["Disponible"].tolist() == ["de 18:00 à 23:00, puis sans surveillance"]
 
 
+def test_a_printer_available_on_chosen_weekdays_keeps_them_as_weekly_hours(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    app = open_app(network.maker)
+    assert app.multiselect(key=choice_key("printer_days")).value == list(hub_views.WEEKDAYS)
+    assert "lundi" in app.multiselect(key=choice_key("printer_days")).options
+    app.text_input(key="printer_name").input("Prusa du bureau")
+    app.checkbox(key="printer_always").uncheck()
+    app.time_input(key="printer_from").set_value(time(18, 0))
+    app.time_input(key="printer_to").set_value(time(0, 0))
+    app.multiselect(key=choice_key("printer_days")).set_value([0, 1, 2, 3, 4])
+    app.button(key="printer_submit").click().run()
+
+    no_exception(app)
+    (printer,) = service.get(network.maker, "/printers")
+    assert printer["availability_hours"] == "Mo-Fr 18:00-24:00"
+    shown = frame_with(app, "Disponible")
+    assert shown["Disponible"].tolist() == ["lun.\u2013ven. 18:00\u201324:00"]
+    assert app.multiselect(key=choice_key("printer_days")).value == list(hub_views.WEEKDAYS)
+
+
+def test_weekly_hours_typed_out_are_kept_normalised_and_bad_ones_refused_in_french(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    app = open_app(network.maker)
+    weekly = app.text_input(key="printer_weekly")
+    assert weekly.label == "Ou des heures par semaine"
+    assert "lu-ve 18:00-23:00; sa,di 09:00-22:00" in (weekly.help or "")
+    app.text_input(key="printer_name").input("Ender du grenier")
+    weekly.input("lu-ve 18h-23h")
+    app.button(key="printer_submit").click().run()
+
+    no_exception(app)
+    assert service.get(network.maker, "/printers") == []
+    assert "Heures de disponibilité : ne se lisent pas comme des heures" in texts(app.error)
+    assert app.text_input(key="printer_weekly").value == "lu-ve 18h-23h"  # kept, to fix
+    assert app.text_input(key="printer_name").value == "Ender du grenier"
+
+    app.text_input(key="printer_weekly").input("lu-ve 18:00-23:00; sa,di 09:00-12:00,14:00-22:00")
+    app.button(key="printer_submit").click().run()
+    no_exception(app)
+    (printer,) = service.get(network.maker, "/printers")
+    assert printer["availability_hours"] == "Mo-Fr 18:00-23:00; Sa,Su 09:00-12:00,14:00-22:00"
+    assert frame_with(app, "Disponible")["Disponible"].tolist() == [
+        "lun.\u2013ven. 18:00\u201323:00 ; sam., dim. 09:00\u201312:00, 14:00\u201322:00"
+    ]
+    assert app.text_input(key="printer_weekly").value == ""
+
+
+def test_a_maker_changes_the_hours_of_a_registered_printer(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    service.post(network.maker, "/printers", MK3 | {"name": "Prusa du salon"})
+    garage = service.post(network.maker, "/printers", MK3 | {"name": "Prusa du garage"})
+    app = open_app(network.maker)
+    no_exception(app)
+    assert "Heures de mes imprimantes" in [header.value for header in app.subheader]
+
+    app.selectbox(key="hours_printer").set_value(garage["id"])
+    app.checkbox(key="hours_always").uncheck()
+    app.time_input(key="hours_from").set_value(time(18, 0))
+    app.time_input(key="hours_to").set_value(time(23, 0))
+    app.multiselect(key=choice_key("hours_days")).set_value([0, 1, 2, 3, 4])
+    app.checkbox(key="hours_unattended").check()
+    app.button(key="hours_submit").click().run()
+
+    no_exception(app)
+    changed = service.get(network.maker, f"/printers/{garage['id']}")
+    assert (changed["availability_hours"], changed["unattended_prints"]) == (
+        "Mo-Fr 18:00-23:00",
+        True,
+    )
+    evenings = "lun.\u2013ven. 18:00\u201323:00, puis sans surveillance"
+    assert f"Heures de Prusa du garage enregistrées : {evenings}." in texts(app.success)
+    shown = frame_with(app, "Disponible")
+    assert dict(zip(shown["Imprimante"], shown["Disponible"], strict=True)) == {
+        "Prusa du salon": "24 h/24",
+        "Prusa du garage": evenings,
+    }
+    assert app.checkbox(key="hours_always").value is True  # the form starts afresh
+
+    # Weekly hours typed out win over the boxes; a bad text is refused and kept.
+    app.selectbox(key="hours_printer").set_value(garage["id"])
+    app.text_input(key="hours_weekly").input("sa,di 25:00-26:00")
+    app.button(key="hours_submit").click().run()
+    assert "ne se lisent pas comme des heures" in texts(app.error)
+    assert app.text_input(key="hours_weekly").value == "sa,di 25:00-26:00"
+    app.text_input(key="hours_weekly").input("sa,di 09:00-22:00")
+    app.button(key="hours_submit").click().run()
+    no_exception(app)
+    changed = service.get(network.maker, f"/printers/{garage['id']}")
+    assert (changed["availability_hours"], changed["unattended_prints"]) == (
+        "Sa,Su 09:00-22:00",
+        False,
+    )
+
+
 def test_availability_and_quantities_read_as_sentences() -> None:
     assert hub_views.availability_text("00:00-24:00", "fr") == "24 h/24"
     assert hub_views.availability_text("08:00-08:00", "fr") == "24 h/24"
@@ -226,6 +323,34 @@ def test_availability_and_quantities_read_as_sentences() -> None:
     assert hub_views.goods("amicroche", 1700, "fr") == "1\u202f700 crochets AMICROCHE"
     assert hub_views.goods("new-product", 3, "fr", {"new-product": "Masque"}) == "3 masque"
     assert hub_views.nozzle_label(0.25, "fr") == "0,25 mm"
+
+
+def test_weekly_hours_are_built_from_the_form_and_read_in_either_language() -> None:
+    evening, late = time(18, 0), time(23, 0)
+    window = hub_views.availability_window
+    assert window(evening, late) == "18:00-23:00"  # every day: no day named
+    assert window(evening, late, days=[]) == "18:00-23:00"
+    assert window(evening, time(0, 0), days=[4, 0, 2]) == "Mo,We,Fr 18:00-24:00"
+    assert window(evening, late, always=True, days=[5, 6]) == "00:00-24:00"
+    typed = " lu-ve 18:00-23:00; sa,di 09:00-22:00 "
+    assert window(evening, late, always=True, weekly=typed) == typed.strip()  # typed wins
+
+    weekly = "Mo-Fr 18:00-23:00; Sa,Su 09:00-12:00,14:00-22:00"
+    text = hub_views.availability_text
+    assert text(weekly, "fr") == (
+        "lun.\u2013ven. 18:00\u201323:00 ; sam., dim. 09:00\u201312:00, 14:00\u201322:00"
+    )
+    assert text("Mo-Fr 18:00-23:00; Sa,Su 09:00-22:00", "en") == (
+        "Mon\u2013Fri 18:00\u201323:00; Sat, Sun 09:00\u201322:00"
+    )
+    assert text("Fr 22:00-02:00", "fr", unattended=True) == (
+        "ven. 22:00\u201302:00, puis sans surveillance"
+    )
+    assert text("Mo,We,Fr 18:00-24:00", "en") == "Mon, Wed, Fri 18:00\u201324:00"
+    assert text("09:00-12:00,14:00-22:00", "fr") == "de 09:00 à 12:00, de 14:00 à 22:00"
+    assert text("00:00-24:00", "en", unattended=True) == "Around the clock"
+    assert text("18:00-23:00", "en", unattended=True) == "from 18:00 to 23:00, then unattended"
+    assert text("whenever", "fr") == "whenever"  # unreadable: shown as it is
 
 
 def test_a_maker_pauses_a_printer_now_plans_a_holiday_and_resumes(

@@ -49,6 +49,10 @@ def upload_part(
     name_en: Annotated[str, Form(min_length=1, max_length=200)],
     bom_role: Annotated[BomRole, Form()],
     material: Annotated[Material, Form()] = "PETG",
+    other_materials: Annotated[
+        list[Material] | None,
+        Form(description="Other materials it may be printed in, by preference (repeat)."),
+    ] = None,
     orientation: Annotated[Orientation, Form()] = "flat",
 ) -> PartPublic:
     """Add a printable part from an STL file. It must be a closed, finite mesh that fits
@@ -58,6 +62,7 @@ def upload_part(
         name_fr=name_fr,
         name_en=name_en,
         material=material,
+        other_materials=tuple(dict.fromkeys(m for m in other_materials or () if m != material)),
         bom_role=bom_role,
         orientation=orientation,
     )
