@@ -517,6 +517,7 @@ FRENCH: dict[str, Message] = {
     "col.pause_reason": "Raison",
     "col.pause_state": "État",
     "pause.all_printers": "Toutes mes imprimantes",
+    "pause.all_printers_of": "Toutes les imprimantes de {maker}",
     "printer_state.under_pause": "{state} · en pause, sans nouvelle tâche",
     "pause.until_resumed": "jusqu'à la reprise",
     "pause.now": "en cours",
@@ -537,6 +538,13 @@ FRENCH: dict[str, Message] = {
     "maker.pause.submit": "Mettre en pause",
     "maker.pause.done": "Pause enregistrée : {what}.",
     "maker.pause.ended": "Pause terminée : {what}.",
+    "hub.tab.pauses": "Pauses et vacances",
+    "hub.pauses.intro": (
+        "Une imprimante en pause termine l'impression en cours et ne reçoit plus de nouvelle "
+        "tâche. Mettez en pause une imprimante, ou toutes celles d'un maker. Sans premier "
+        "jour, la pause commence maintenant ; sans dernier jour, elle dure jusqu'à la reprise."
+    ),
+    "field.pause_target_any": "Imprimante ou maker",
     "maker.hours": "Heures de mes imprimantes",
     "maker.hours.intro": (
         "Changez quand une imprimante peut imprimer : par exemple le soir en semaine et "
@@ -1624,6 +1632,7 @@ ENGLISH: dict[str, Message] = {
     "col.pause_reason": "Reason",
     "col.pause_state": "State",
     "pause.all_printers": "All my printers",
+    "pause.all_printers_of": "All of {maker}'s printers",
     "printer_state.under_pause": "{state} · paused, no new job",
     "pause.until_resumed": "until resumed",
     "pause.now": "under way",
@@ -1643,6 +1652,13 @@ ENGLISH: dict[str, Message] = {
     "maker.pause.submit": "Pause",
     "maker.pause.done": "Pause recorded: {what}.",
     "maker.pause.ended": "Pause ended: {what}.",
+    "hub.tab.pauses": "Pauses and holidays",
+    "hub.pauses.intro": (
+        "A paused printer finishes the print under way and gets no new job. Pause one "
+        "printer, or all of a maker's. Without a first day, the pause starts now; without a "
+        "last day, it lasts until resumed."
+    ),
+    "field.pause_target_any": "Printer or maker",
     "maker.hours": "My printers' hours",
     "maker.hours.intro": (
         "Change when a printer may print: for example in the evening on weekdays and "

@@ -79,7 +79,7 @@ def settings(tmp_path: Path, shared_gcode_dir: Path) -> Settings:
 
 
 def upload(
-    client: TestClient, token: str, content: bytes, filename: str = "part.stl", **fields: str
+    client: TestClient, token: str, content: bytes, filename: str = "part.stl", **fields: object
 ):
     form = {
         "key": f"cube{next(_keys)}",
@@ -192,6 +192,17 @@ def test_an_unknown_part_is_a_404(client: TestClient, network: Network) -> None:
 
 
 # --- uploads --------------------------------------------------------------------------
+
+
+def test_an_upload_names_the_other_materials_it_may_take(
+    client: TestClient, network: Network
+) -> None:
+    others = ["PETG", "PLA", "ASA", "PETG"]  # the preferred one and a repeat are dropped
+    response = upload(client, network.coordinator, CUBE, material="PLA", other_materials=others)
+    assert response.status_code == 201, response.text
+    assert (response.json()["material"], response.json()["other_materials"]) == ("PLA", "PETG,ASA")
+    nylon = upload(client, network.coordinator, CUBE, other_materials="NYLON")
+    assert nylon.status_code == 422 and "other_materials" in nylon.text
 
 
 def test_a_good_upload_returns_its_figures(

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -25,7 +24,6 @@ from orchestrator.domain.scheduler import (
     assign_jobs,
     fill_windows,
     learned_speed_factor,
-    window_left_s,
 )
 from orchestrator.domain.vocabulary import Item, JobStatus, Stage, Urgency
 from printers.protocol.payloads import EventKind
@@ -277,22 +275,6 @@ def test_a_failed_job_avoids_its_printer() -> None:
     printers = [FreePrinter(1, 1, MK3, speed_factor=0.5), FreePrinter(2, 2, MK3)]
     (chosen,) = assign_jobs([job(1, avoid=frozenset({1}))], printers, fits_mk3_only)
     assert chosen.printer_id == 2
-
-
-@pytest.mark.parametrize(
-    ("hours", "now_h", "left_h"),
-    [
-        ("00:00-24:00", 3, math.inf),
-        ("08:00-20:00", 9, 11),
-        ("08:00-20:00", 21, None),
-        ("22:00-06:00", 23, 7),
-        ("22:00-06:00", 2, 4),
-        ("22:00-06:00", 12, None),
-    ],
-)
-def test_availability_windows(hours: str, now_h: int, left_h: float | None) -> None:
-    left = window_left_s(hours, now_h * 3600)
-    assert left == (None if left_h is None else left_h * 3600)
 
 
 def test_speed_factor_is_a_bounded_median() -> None:

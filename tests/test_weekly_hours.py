@@ -116,3 +116,20 @@ def test_the_kept_form_reads_back_as_the_same_hours(
     opening = next_opening(hours, moment, PARIS)
     assert opening is not None and opening >= moment
     assert (left is not None) == (opening == moment)
+
+
+@pytest.mark.parametrize(
+    ("hours", "now_h", "left_h"),
+    [
+        ("00:00-24:00", 3, math.inf),
+        ("08:00-20:00", 9, 11),
+        ("08:00-20:00", 21, None),
+        ("22:00-06:00", 23, 7),
+        ("22:00-06:00", 2, 4),
+        ("22:00-06:00", 12, None),
+    ],
+)
+def test_daily_windows_every_day(hours: str, now_h: int, left_h: float | None) -> None:
+    moment = datetime(2026, 12, 2, now_h, tzinfo=UTC)  # a Wednesday, read in UTC
+    left = seconds_left(parse(hours), moment, ZoneInfo("UTC"))
+    assert left == (None if left_h is None else left_h * 3600)

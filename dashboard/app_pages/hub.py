@@ -1,5 +1,6 @@
 """The hub's work, recorded by the coordinator: donations, collections, quality control,
-assembly, disinfection, packing, deliveries, new parts, traceability and stock."""
+assembly, disinfection, packing, deliveries, new parts, traceability, stock, filament,
+and the printers' pauses and holidays."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import streamlit as st
 
-from dashboard import board_views, filament_views, hub_views
+from dashboard import board_views, filament_views, hub_views, pause_views
 from dashboard.account import signed_in_api
 from dashboard.client import ApiError, http_client, show_api_error
 from dashboard.formatting import format_count, format_datetime, format_size, timezone_label
@@ -21,6 +22,7 @@ from dashboard.forms import (
     submit,
 )
 from dashboard.i18n import choice_key, current_language, t
+from dashboard.pause_section import PauseSection, draw_pause_section
 
 api = signed_in_api()
 language = current_language()
@@ -634,6 +636,22 @@ def send_filament(makers: list[dict], lines: list[dict]) -> None:
     )
 
 
+def pauses_and_holidays(makers: list[dict], printers: list[dict], pauses: list[dict]) -> None:
+    """Every pause under way or to come, each ended or cancelled by a button; and a pause
+    of any maker's printer, or of all a maker's printers, now or for dates."""
+    if not makers:
+        st.info(t("hub.no_makers"))
+        return
+    section = PauseSection(
+        form="hub_pause",
+        targets=pause_views.coordinator_targets(makers, printers, language),
+        first_choice=None,
+        intro=t("hub.pauses.intro"),
+        target_field=t("field.pause_target_any"),
+    )
+    draw_pause_section(api, section, pauses)
+
+
 def load_all(reads: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
     """Every GET answer the page needs, read at once; the page stops after showing why
     when the service refuses one."""
@@ -659,6 +677,8 @@ answers = load_all(
         "hand_ins": ("/hand-ins", {}),
         "stock": ("/stock", {}),
         "filament": ("/filament", {}),
+        "printers": ("/printers", {}),
+        "pauses": ("/pauses", {}),
     }
 )
 makers, products, parts, batches, open_orders, centres, hand_ins = (
@@ -694,6 +714,7 @@ tabs = st.tabs(
             "trace",
             "stock",
             "filament",
+            "pauses",
         )
     ]
 )
@@ -719,3 +740,5 @@ with tabs[9]:
     show_stock(answers["stock"])
 with tabs[10]:
     send_filament(makers, answers["filament"])
+with tabs[11]:
+    pauses_and_holidays(makers, answers["printers"], answers["pauses"])

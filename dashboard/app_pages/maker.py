@@ -3,7 +3,7 @@ declare the filament they hold, and declare parts handed in to the hub."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime, time
 from typing import Any
 
 import streamlit as st
@@ -11,16 +11,16 @@ import streamlit as st
 from dashboard import board_views, filament_views, hub_views, pause_views
 from dashboard.account import signed_in_api
 from dashboard.client import ApiError, show_api_error
-from dashboard.formatting import format_count, local_timezone, timezone_label
+from dashboard.formatting import format_count, timezone_label
 from dashboard.forms import (
     ask_for_missing,
     clear_form,
-    remember_outcome,
     show_outcome,
     starting_values,
     submit,
 )
 from dashboard.i18n import choice_key, current_language, t
+from dashboard.pause_section import PauseSection, draw_pause_section
 
 REFRESH_SECONDS = 5
 # The jobs table shows the newest ones only: redrawn every few seconds, a maker's whole
@@ -458,87 +458,19 @@ def printer_hours(answers: dict[str, Any]) -> None:
             )
 
 
-def end_pause_buttons(pauses: list[dict], names: dict[int, str]) -> None:
-    for pause in pauses:
-        label = pause_views.pause_label(pause, names, language)
-        what = pause_views.paused_what(pause, names, language)
-        if st.button(label, key=f"end_pause_{pause['id']}", icon=":material/play_arrow:"):
-            try:
-                api.delete(f"/pauses/{pause['id']}")
-            except ApiError as error:
-                show_api_error(error)
-            else:
-                remember_outcome("pause", t("maker.pause.ended", what=what))
-                st.rerun()
-
-
 def pauses_and_holidays(answers: dict[str, Any]) -> None:
     """Pause a printer, or all of them, now or for dates; see the pauses under way and to
     come, and end or cancel one."""
     st.subheader(t("maker.pauses"))
-    st.caption(t("maker.pauses.intro"))
-    show_outcome("pause")
     printers = answers["printers"] if not isinstance(answers["printers"], ApiError) else []
-    names = {printer["id"]: printer["name"] for printer in printers}
-    pauses = answer_or_show(answers, "pauses")
-    if pauses:
-        frame = pause_views.pauses_frame(pauses, names, language)
-        st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
-        end_pause_buttons(pauses, names)
-    elif pauses is not None:
-        st.info(t("maker.pauses.none"))
-    target_key = choice_key("pause_target")
-    starting_values(
-        "pause",
-        {
-            target_key: pause_views.ALL_PRINTERS,
-            "pause_first_day": None,
-            "pause_last_day": None,
-            "pause_reason": "",
-        },
+    section = PauseSection(
+        form="pause",
+        targets=pause_views.maker_targets(printers, language),
+        first_choice=pause_views.ALL_PRINTERS,
+        intro=t("maker.pauses.intro"),
+        target_field=t("field.pause_target"),
     )
-    today = datetime.now(local_timezone()).date()
-    with st.form("pause", enter_to_submit=False):
-        target = st.selectbox(
-            t("field.pause_target"),
-            [pause_views.ALL_PRINTERS, *names],
-            format_func=lambda printer_id: names.get(printer_id) or t("pause.all_printers"),
-            key=target_key,
-        )
-        first_column, last_column = st.columns(2)
-        first_day = first_column.date_input(
-            t("field.pause_first_day"),
-            min_value=today,
-            max_value=today + timedelta(days=365),
-            format="DD/MM/YYYY",
-            key="pause_first_day",
-        )
-        last_day = last_column.date_input(
-            t("field.pause_last_day"),
-            min_value=today,
-            max_value=today + timedelta(days=730),
-            format="DD/MM/YYYY",
-            key="pause_last_day",
-        )
-        reason = st.text_input(t("field.pause_reason"), key="pause_reason", max_chars=200)
-        if st.form_submit_button(t("maker.pause.submit"), key="pause_submit", type="primary"):
-            starts_at, ends_at = pause_views.pause_moments(
-                first_day, last_day, today, local_timezone()
-            )
-            what = names.get(target) or t("pause.all_printers")
-            submit(
-                api,
-                "pause",
-                "/pauses",
-                {
-                    **pause_views.pause_target(target),
-                    "starts_at": starts_at,
-                    "ends_at": ends_at,
-                    "reason": reason or None,
-                },
-                failure_heading=t("hub.failed"),
-                describe=lambda _pause: t("maker.pause.done", what=what),
-            )
+    draw_pause_section(api, section, answer_or_show(answers, "pauses"))
 
 
 st.title(t("maker.title"))

@@ -68,8 +68,8 @@ class DemoMaker:
     printers: tuple[tuple[PrinterModel, str], ...]  # (model, material loaded)
 
 
-# The reference parts print in PETG: the college's printer loaded with PLA stays idle, as
-# the scheduler leaves a printer whose material does not match.
+# The reference parts print in PETG by preference; headbands may also be printed in PLA,
+# so the college's printer loaded with PLA prints headbands, never hooks (PETG only).
 MAKERS = (
     DemoMaker("Camille Lefebvre", "Abbeville", ((MK3S, "PETG"), (MK3S, "PETG"), (MINI, "PETG"))),
     DemoMaker("Julien Caron", "Amiens", ((ENDER3, "PETG"), (ENDER3, "PETG"))),

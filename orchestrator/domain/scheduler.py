@@ -238,30 +238,6 @@ def largest_plate_within(
     return None
 
 
-def window_left_s(hours: str, seconds_since_midnight: float) -> float | None:
-    """Seconds left in a daily 'HH:MM-HH:MM' window, or None when outside it.
-
-    A window whose end is before its start runs overnight; '00:00-24:00' is always open.
-    """
-    start_text, end_text = hours.split("-")
-    start = _seconds(start_text)
-    end = _seconds(end_text)
-    day = 24 * 3600
-    if end == start or (start == 0 and end == day):
-        return math.inf
-    now = seconds_since_midnight
-    if start < end:
-        return end - now if start <= now < end else None
-    if now >= start:
-        return day - now + end
-    return end - now if now < end else None
-
-
-def _seconds(text: str) -> float:
-    hours, minutes = text.split(":")
-    return int(hours) * 3600 + int(minutes) * 60
-
-
 def learned_speed_factor(ratios: Sequence[float], default: float = 1.0) -> float:
     """A printer's speed: the median of its actual/estimated times, kept within reason so
     that one stalled print does not bench it."""

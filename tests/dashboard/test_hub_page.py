@@ -1,12 +1,18 @@
 """The coordinator's hub forms: a form empties once recorded, so pressing again sends
 nothing; a refusal keeps the input and shows the service's reason; a part is added from
-an STL file; and a batch traces back to its maker and printer, by name."""
+an STL file; a batch traces back to its maker and printer, by name; and the coordinator
+pauses any maker's printers, now or for dates."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from dashboard.formatting import parse_datetime
+from dashboard.i18n import choice_key
 from dashboard.look import look_css
+from dashboard.pause_views import MakerTarget
 from tests.conftest import Network
 from tests.dashboard.conftest import OpenApp, Service, frame_with, no_exception, texts
 
@@ -140,6 +146,65 @@ def test_the_hub_sends_a_spool_it_holds_and_sees_every_makers_filament(
     assert shown[["Maker", "Matière", "Reste (g)"]].values.tolist() == [["Camille", "PETG", "400"]]
     (line,) = service.get(network.coordinator, "/filament")
     assert (line["maker_id"], line["grams"]) == (network.maker_id, 400)
+
+
+def test_the_coordinator_pauses_a_makers_printer_then_another_makers_for_a_holiday(
+    open_app: OpenApp, service: Service, network: Network
+) -> None:
+    garage = service.printer(network.maker, "Prusa du garage")
+    service.printer(network.other_maker, "Ender 3")
+    app = open_app(network.coordinator)
+    app.switch_page("app_pages/hub.py").run()
+    no_exception(app)
+    assert "Aucune pause en cours ni prévue." in texts(app.info)
+    target = app.selectbox(key=choice_key("hub_pause_target"))
+    assert target.options == [
+        "Toutes les imprimantes de Camille",
+        "Prusa du garage (Camille)",
+        "Toutes les imprimantes de Julien",
+        "Ender 3 (Julien)",
+    ]
+    app.button(key="hub_pause_submit").click().run()  # nothing chosen: nothing is sent
+    assert "Remplissez d'abord : Imprimante ou maker" in texts(app.warning)
+
+    # Camille's printer waits for a new nozzle, from now until resumed.
+    app.selectbox(key=choice_key("hub_pause_target")).set_value(garage)
+    app.text_input(key="hub_pause_reason").input("buse à changer")
+    app.button(key="hub_pause_submit").click().run()
+    no_exception(app)
+    assert "Pause enregistrée : Prusa du garage (Camille)." in texts(app.success)
+
+    # Julien goes on holiday: all his printers, from the first to the last day picked.
+    first = date.today().replace(day=1) + timedelta(days=40)
+    app.selectbox(key=choice_key("hub_pause_target")).set_value(MakerTarget(network.other_maker_id))
+    app.date_input(key="hub_pause_first_day").set_value(first)
+    app.date_input(key="hub_pause_last_day").set_value(first + timedelta(days=10))
+    app.text_input(key="hub_pause_reason").input("vacances")
+    app.button(key="hub_pause_submit").click().run()
+    no_exception(app)
+    assert "Pause enregistrée : Toutes les imprimantes de Julien." in texts(app.success)
+
+    now, holiday = service.get(network.coordinator, "/pauses")
+    assert (now["printer_id"], now["maker_id"], now["ends_at"]) == (garage, None, None)
+    assert (now["reason"], now["active"]) == ("buse à changer", True)
+    assert (holiday["printer_id"], holiday["maker_id"]) == (None, network.other_maker_id)
+    assert (holiday["reason"], holiday["active"]) == ("vacances", False)
+    paris = ZoneInfo("Europe/Paris")
+    assert parse_datetime(holiday["starts_at"]).astimezone(paris).date() == first
+    assert parse_datetime(holiday["ends_at"]).astimezone(paris).date() == first + timedelta(days=11)
+    shown = frame_with(app, "En pause")
+    assert shown[["En pause", "Raison", "État"]].values.tolist() == [
+        ["Prusa du garage (Camille)", "buse à changer", "en cours"],
+        ["Toutes les imprimantes de Julien", "vacances", "à venir"],
+    ]
+    assert shown["Jusqu'au"].tolist()[0] == "jusqu'à la reprise"
+
+    # The nozzle is changed: the coordinator resumes the printer; the holiday stays.
+    app.button(key=f"end_hub_pause_{now['id']}").click().run()
+    no_exception(app)
+    assert "Pause terminée : Prusa du garage (Camille)." in texts(app.success)
+    assert [p["id"] for p in service.get(network.coordinator, "/pauses")] == [holiday["id"]]
+    assert frame_with(app, "En pause")["En pause"].tolist() == ["Toutes les imprimantes de Julien"]
 
 
 def test_streamlits_own_english_words_are_hidden_and_the_uploader_speaks_french() -> None:

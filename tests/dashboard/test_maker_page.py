@@ -409,3 +409,25 @@ def test_pause_days_become_the_moments_the_service_keeps() -> None:
     )
     assert pause_views.pause_target(pause_views.ALL_PRINTERS) == {}
     assert pause_views.pause_target(7) == {"printer_id": 7}
+    assert pause_views.pause_target(pause_views.MakerTarget(3)) == {"maker_id": 3}
+
+
+def test_pause_targets_name_each_printer_and_each_makers_printers_once() -> None:
+    makers = [{"id": 1, "display_name": "Camille"}, {"id": 2, "display_name": "Julien"}]
+    printers = [
+        {"id": 5, "maker_id": 2, "name": "Ender 3"},
+        {"id": 6, "maker_id": 1, "name": "Prusa"},
+        {"id": 7, "maker_id": 1, "name": "Prusa"},
+    ]
+    assert list(pause_views.coordinator_targets(makers, printers, "fr").values()) == [
+        "Toutes les imprimantes de Camille",
+        "Prusa (Camille) · n° 6",  # two of the same name, told apart
+        "Prusa (Camille) · n° 7",
+        "Toutes les imprimantes de Julien",
+        "Ender 3 (Julien)",
+    ]
+    mine = pause_views.maker_targets(printers[:1], "en")
+    assert mine == {pause_views.ALL_PRINTERS: "All my printers", 5: "Ender 3"}
+    # A maker sees only their own pauses: one of all their printers is "all my printers".
+    theirs = {"printer_id": None, "maker_id": 2}
+    assert pause_views.paused_what(theirs, mine, "en") == "All my printers"
