@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from orchestrator.domain.eta import NoEta, QueueEntry, forecast, play_queue
 from orchestrator.domain.lifecycle import lost, transition
 from orchestrator.domain.planner import (
     JobInFlight,
@@ -318,45 +317,3 @@ def test_the_last_failure_flags_the_job() -> None:
     assert (change.status, change.flagged, change.reason) == (JobStatus.FAILED, True, "spaghetti")
     assert lost(0, 3).status == JobStatus.QUEUED
     assert lost(0, 3).attempt_outcome == "lost"
-
-
-# --- forecasts ---
-
-
-def test_the_queue_is_played_on_the_printers_online() -> None:
-    rank = (date(2020, 4, 9), 0, 0)
-    entries = [QueueEntry(i, 1, 3600, False, (rank[0], 0, i)) for i in range(1, 5)]
-    finish = play_queue(entries, printers=2, now=NOW)
-    assert max(finish.values()) == NOW + timedelta(hours=2)
-
-
-def test_forecast_flags_late_orders_and_explains_missing_ones() -> None:
-    entries = [QueueEntry(1, 1, 10 * 3600, False, (date(2020, 4, 2), 0, 1))]
-    result = forecast(
-        orders=[(1, date(2020, 4, 2), True), (2, date(2020, 4, 9), False)],
-        entries=entries,
-        printers_online=1,
-        now=NOW,
-        hub_delay=timedelta(hours=24),
-    )
-    assert result[1].eta == NOW + timedelta(hours=34)
-    assert result[1].late
-    assert result[2].eta is None and result[2].reason == NoEta.AWAITING_PARTS
-    held = forecast(
-        orders=[(1, date(2020, 4, 9), True)],
-        entries=entries,
-        printers_online=1,
-        now=NOW,
-        hub_delay=timedelta(hours=24),
-        held_back={1: (Shortage(Item.ELASTIC, 3),)},
-    )
-    assert held[1].eta is None and held[1].reason == NoEta.AWAITING_SUPPLIES
-    assert held[1].held_back == (Shortage(Item.ELASTIC, 3),)
-    offline = forecast(
-        orders=[(1, date(2020, 4, 2), True)],
-        entries=entries,
-        printers_online=0,
-        now=NOW,
-        hub_delay=timedelta(hours=24),
-    )
-    assert offline[1].eta is None and offline[1].reason == NoEta.NO_PRINTER_ONLINE

@@ -211,11 +211,18 @@ class OrderPublic(OrderBase):
     remaining: int = Field(description="Still to make and pack: quantity - packed - delivered.")
     created_at: datetime
     eta: datetime | None = Field(default=None, description="Forecast delivery time.")
+    eta_earliest: datetime | None = Field(
+        default=None, description="The forecast's range: delivery if plates print fast..."
+    )
+    eta_latest: datetime | None = Field(
+        default=None, description="...and if they print slow, from the printers' spread."
+    )
     late: bool = Field(default=False, description="The forecast misses needed_by.")
     eta_note: NoEta | None = Field(
         default=None,
         description="Why there is no forecast: awaiting_supplies (see held_back), "
-        "awaiting_parts (its jobs are not planned yet) or no_printer_online.",
+        "awaiting_parts (its jobs are not planned yet) or no_printer_online (no printer "
+        "online can take its plates).",
     )
     held_back: list[SupplyShortage] = Field(
         default_factory=list,

@@ -1,21 +1,46 @@
-"""Forecast delivery dates from the job queue and the printers' capacity. Pure.
+"""Forecast delivery dates by playing the dispatcher forward. Pure.
 
-The queue is played forward on the printers that are online, each taking the next job as
-soon as it is free (the scheduler's own rule). An order's printing ends with its last
-job; the hub then needs `hub_delay` to collect, check, assemble, disinfect and deliver.
-An order the supplies on hand cannot assemble has no date: it waits for a donation, and
-says which supplies, and how many, it waits for.
+The queue is handed out as the dispatcher would (`scheduler.dispatch_round`, with the
+same claim of the queue's head), on the printers online as they are: each one's weekly
+hours, unattended prints or not, pauses, learned speed factor, bed and material. A plate
+takes the slicer's estimate times the printer's speed factor; an unattended printer's bed
+is cleared when its hours open again. An order's printing ends with its last plate; the
+hub then needs `hub_delay` to collect, check, assemble, disinfect and deliver.
+
+The range comes from playing the same queue at an early and a late pace: the spread of
+actual against expected print times seen on the printers (`Pace`). An order the supplies
+on hand cannot assemble has no date: it waits for a donation, and says which supplies,
+and how many, it waits for. So does an order whose plates no printer online can take.
 """
 
 from __future__ import annotations
 
-import heapq
+import math
+import statistics
+from bisect import bisect_right
+from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from zoneinfo import ZoneInfo
 
+from orchestrator.domain import weekly_hours
 from orchestrator.domain.planner import Shortage
+from orchestrator.domain.scheduler import (
+    Capacity,
+    Estimate,
+    FreePrinter,
+    QueuedJob,
+    dispatch_round,
+    learned_speed_factor,
+    plate_estimates,
+)
+from orchestrator.domain.weekly_hours import WeeklyHours
+
+HORIZON = timedelta(days=60)  # a forecast further out than this is no forecast
+MAX_ROUNDS = 50_000  # rounds of the dispatcher played, at most (each hands out a plate or more)
+CLAIM_FLOOR = 100  # as the dispatcher claims: max(4 x free printers, this) jobs of each part
 
 
 class NoEta(StrEnum):
@@ -23,16 +48,35 @@ class NoEta(StrEnum):
 
     AWAITING_SUPPLIES = "awaiting_supplies"  # a supply on hand lacks: see its shortages
     AWAITING_PARTS = "awaiting_parts"  # jobs for its parts not planned yet
-    NO_PRINTER_ONLINE = "no_printer_online"
+    NO_PRINTER_ONLINE = "no_printer_online"  # no printer online can take its plates
 
 
 @dataclass(frozen=True)
-class QueueEntry:
+class FleetPrinter:
+    """A printer online, as the forecast plays it."""
+
+    printer: FreePrinter  # its profile, maker and learned speed factor
+    hours: WeeklyHours
+    unattended: bool = False
+    busy_for_s: float = 0.0  # its plate under way (expected seconds left): 0 when free
+    pauses: tuple[tuple[float, float], ...] = ()  # (from, until) seconds from now; inf: open
+
+
+@dataclass(frozen=True)
+class OnPrinter:
+    """A job already given to a printer: it ends in `seconds_left` (expected)."""
+
     job_id: int
     order_id: int | None
     seconds_left: float
-    started: bool  # already on a printer: it holds that printer first
-    rank: tuple[date, int, int]
+
+
+@dataclass(frozen=True)
+class Pace:
+    """Actual over expected print time at the early and the late end of the range."""
+
+    early: float = 1.0
+    late: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -41,41 +85,206 @@ class Forecast:
     late: bool
     reason: NoEta | None = None
     held_back: tuple[Shortage, ...] = ()  # the supplies it waits for
+    earliest: datetime | None = None  # the range: at the early pace
+    latest: datetime | None = None  # and at the late one
 
 
-def play_queue(entries: Sequence[QueueEntry], printers: int, now: datetime) -> dict[int, datetime]:
-    """When each job would finish on `printers` identical printers."""
-    free_at = [0.0] * printers
-    heapq.heapify(free_at)
-    finish: dict[int, datetime] = {}
-    ordered = sorted(entries, key=lambda e: (not e.started, e.rank))
-    for entry in ordered:
-        start = heapq.heappop(free_at)
-        end = start + max(entry.seconds_left, 0.0)
-        heapq.heappush(free_at, end)
-        finish[entry.job_id] = now + timedelta(seconds=end)
-    return finish
+def pace_from(ratios: Mapping[int, Sequence[float]], least: int = 10) -> Pace:
+    """The range's pace: the 10th and 90th percentiles of each printer's actual/estimated
+    times over its own speed factor (its median), pooled; no range under `least` plates."""
+    spread = [
+        ratio / factor
+        for values in ratios.values()
+        if len(values) >= 3 and (factor := learned_speed_factor(values)) > 0
+        for ratio in values
+        if ratio > 0 and math.isfinite(ratio)
+    ]
+    if len(spread) < least:
+        return Pace()
+    cuts = statistics.quantiles(spread, n=10)
+    return Pace(early=min(cuts[0], 1.0), late=max(cuts[-1], 1.0))
+
+
+class OpenTimes:
+    """A printer's open stretches over the horizon, in seconds from now."""
+
+    def __init__(self, hours: WeeklyHours, now: datetime, zone: ZoneInfo) -> None:
+        if hours.always:
+            self.starts, self.ends = [-math.inf], [math.inf]
+            return
+        days = HORIZON.days + 2
+        stretches = weekly_hours.open_stretches(hours, now, zone, days_ahead=days)
+        self.starts = [(start - now).total_seconds() for start, _end in stretches]
+        self.ends = [(end - now).total_seconds() for _start, end in stretches]
+
+    def left(self, t: float) -> float | None:
+        """Seconds until the stretch open at `t` closes; None when closed."""
+        index = bisect_right(self.starts, t) - 1
+        if index >= 0 and t < self.ends[index]:
+            return self.ends[index] - t
+        return None
+
+    def next_opening(self, t: float) -> float | None:
+        """`t` when open, else the next opening; None when none within the horizon."""
+        if self.left(t) is not None:
+            return t
+        index = bisect_right(self.starts, t)
+        return self.starts[index] if index < len(self.starts) else None
+
+
+def play(
+    jobs: Sequence[QueuedJob],
+    fleet: Sequence[FleetPrinter],
+    estimate: Estimate,
+    capacity: Capacity,
+    *,
+    now: datetime,
+    zone: ZoneInfo,
+    pace: float = 1.0,
+    maker_load: Mapping[int, int] | None = None,
+) -> dict[int, float]:
+    """Seconds from now when each queued job's last plate ends, playing the dispatcher's
+    rounds forward; a job no printer takes within the horizon is left out."""
+    hours_cache: dict[WeeklyHours, OpenTimes] = {}
+    opens = {
+        p.printer.printer_id: hours_cache.setdefault(p.hours, OpenTimes(p.hours, now, zone))
+        for p in fleet
+    }
+    remaining = {job.job_id: job for job in sorted(jobs, key=lambda job: job.rank)}
+    parts = {job.part_key for job in jobs}
+    free_at = {p.printer.printer_id: p.busy_for_s * pace for p in fleet}
+    whole_plate, part_of_plate = plate_estimates(estimate, capacity)
+    load: dict[int, int] = defaultdict(int, maker_load or {})
+    ends: dict[int, float] = {}
+    horizon = HORIZON.total_seconds()
+    t = 0.0
+    for _round in range(MAX_ROUNDS):
+        if not remaining or t > horizon:
+            break
+        free: dict[int, tuple[FleetPrinter, FreePrinter]] = {}
+        waits: list[float] = []
+        for member in fleet:
+            printer_id = member.printer.printer_id
+            hours = opens[printer_id]
+            resumes = paused_until(member.pauses, t)
+            left = hours.left(t)
+            if free_at[printer_id] > t:
+                waits.append(free_at[printer_id])
+            elif resumes is not None:
+                waits.append(resumes)
+            elif left is None:
+                waits.append(hours.next_opening(t) or math.inf)
+            else:
+                window = math.inf if member.unattended else left
+                free[printer_id] = (member, replace(member.printer, window_left_s=window))
+        if free:
+            head = claimed(remaining.values(), parts, len(free))
+            offered = [printer for _member, printer in free.values()]
+            for decision in dispatch_round(head, offered, whole_plate, part_of_plate, load):
+                member, printer = free.pop(decision.printer_id)
+                job = remaining[decision.job_id]
+                copies = min(capacity(job.part_key, printer.profile), decision.copies or job.copies)
+                end = t + decision.expected_seconds * pace
+                ends[job.job_id] = max(ends.get(job.job_id, 0.0), end)
+                free_at[decision.printer_id] = cleared_at(opens[decision.printer_id], end)
+                waits.append(free_at[decision.printer_id])
+                load[decision.maker_id] += 1
+                if copies < job.copies:
+                    remaining[job.job_id] = replace(job, copies=job.copies - copies)
+                else:
+                    del remaining[job.job_id]
+            # A printer given nothing may take a plate when its window has closed and
+            # opened again, whole.
+            waits += [t + printer.window_left_s for _member, printer in free.values()]
+        later = [wait for wait in waits if t < wait < math.inf]
+        if not later:
+            break
+        t = min(later)
+    return {job_id: end for job_id, end in ends.items() if job_id not in remaining}
+
+
+def paused_until(pauses: Iterable[tuple[float, float]], t: float) -> float | None:
+    """When the pause holding at `t` ends (inf: until resumed), or None."""
+    holding = [until for since, until in pauses if since <= t < until]
+    return max(holding) if holding else None
+
+
+def claimed(jobs: Iterable[QueuedJob], parts: set[str], free: int) -> list[QueuedJob]:
+    """The head of the queue the dispatcher claims: the first max(4 x free, 100) jobs of
+    each part, in queue order."""
+    limit = max(4 * free, CLAIM_FLOOR)
+    taken: dict[str, int] = defaultdict(int)
+    full = 0
+    head = []
+    for job in jobs:
+        if taken[job.part_key] < limit:
+            head.append(job)
+            taken[job.part_key] += 1
+            full += taken[job.part_key] == limit
+            if full == len(parts):
+                break
+    return head
+
+
+def cleared_at(hours: OpenTimes, end: float) -> float:
+    """When a plate ending at `end` leaves its bed clear: then, if the maker's hours are
+    open (or just closed with it), else when they open again."""
+    if hours.left(end) is not None or hours.left(end - 1.0) is not None:
+        return end
+    return hours.next_opening(end) or math.inf
 
 
 def forecast(
     *,
     orders: Iterable[tuple[int, date, bool]],  # (order id, needed by, fully covered by jobs)
-    entries: Sequence[QueueEntry],
-    printers_online: int,
+    queued: Sequence[tuple[QueuedJob, int | None]],  # each queued job, with its order
+    on_printers: Sequence[OnPrinter],
+    fleet: Sequence[FleetPrinter],
+    estimate: Estimate,
+    capacity: Capacity,
     now: datetime,
+    zone: ZoneInfo,
     hub_delay: timedelta,
     held_back: Mapping[int, tuple[Shortage, ...]] | None = None,
+    pace: Pace = Pace(),
+    maker_load: Mapping[int, int] | None = None,
 ) -> dict[int, Forecast]:
-    finish = play_queue(entries, printers_online, now) if printers_online else {}
-    last_job: dict[int, datetime] = {}
-    for entry in entries:
-        if entry.order_id is not None and entry.job_id in finish:
-            done = finish[entry.job_id]
-            last_job[entry.order_id] = max(last_job.get(entry.order_id, done), done)
+    jobs = [job for job, _order in queued]
+    order_of = {job.job_id: order_id for job, order_id in queued}
+    order_of.update({job.job_id: job.order_id for job in on_printers})
+
+    def order_ends(speed: float) -> tuple[dict[int, float], set[int]]:
+        """Each order's last plate's end at this pace, and the orders with a plate that
+        no printer takes."""
+        ends = play(
+            jobs,
+            fleet,
+            estimate,
+            capacity,
+            now=now,
+            zone=zone,
+            pace=speed,
+            maker_load=maker_load,
+        )
+        ends.update({job.job_id: job.seconds_left * speed for job in on_printers})
+        last: dict[int, float] = {}
+        for job_id, end in ends.items():
+            order_id = order_of.get(job_id)
+            if order_id is not None:
+                last[order_id] = max(last.get(order_id, 0.0), end)
+        stuck = {order_of[job.job_id] for job in jobs if job.job_id not in ends}
+        return last, {order_id for order_id in stuck if order_id is not None}
+
+    expected, stuck = order_ends(1.0)
+    early, _ = order_ends(pace.early) if pace.early != 1.0 else (expected, stuck)
+    late, _ = order_ends(pace.late) if pace.late != 1.0 else (expected, stuck)
+
+    def delivered(ends: Mapping[int, float], order_id: int) -> datetime:
+        return now + timedelta(seconds=ends.get(order_id, 0.0)) + hub_delay
+
     result = {}
     for order_id, needed_by, covered in orders:
         deadline_passed = now.date() > needed_by
-        has_jobs = any(e.order_id == order_id for e in entries)
         shortages = (held_back or {}).get(order_id, ())
         if shortages:
             result[order_id] = Forecast(
@@ -83,9 +292,14 @@ def forecast(
             )
         elif not covered:
             result[order_id] = Forecast(None, deadline_passed, NoEta.AWAITING_PARTS)
-        elif has_jobs and not printers_online:
+        elif order_id in stuck:
             result[order_id] = Forecast(None, deadline_passed, NoEta.NO_PRINTER_ONLINE)
         else:
-            eta = last_job.get(order_id, now) + hub_delay
-            result[order_id] = Forecast(eta, eta.date() > needed_by)
+            eta = delivered(expected, order_id)
+            result[order_id] = Forecast(
+                eta,
+                eta.date() > needed_by,
+                earliest=delivered(early, order_id),
+                latest=delivered(late, order_id),
+            )
     return result

@@ -91,6 +91,24 @@ class Assignment:
 
 # (part key, copies, profile) -> seconds, or None when the plate does not fit the profile.
 Estimate = Callable[[str, int, Profile], float | None]
+# (part key, profile) -> how many copies of the part a plate of that profile holds.
+Capacity = Callable[[str, Profile], int]
+
+
+def plate_estimates(estimate: Estimate, capacity: Capacity) -> tuple[Estimate, Estimate]:
+    """The two estimates `dispatch_round` asks for: of a whole plate (None when the job's
+    copies do not all fit the bed), and of the part of it that fits."""
+
+    def whole_plate(part_key: str, copies: int, profile: Profile) -> float | None:
+        if capacity(part_key, profile) < copies:
+            return None
+        return estimate(part_key, copies, profile)
+
+    def part_of_plate(part_key: str, copies: int, profile: Profile) -> float | None:
+        fits = min(capacity(part_key, profile), copies)
+        return estimate(part_key, fits, profile) if fits else None
+
+    return whole_plate, part_of_plate
 
 
 @dataclass
@@ -191,6 +209,44 @@ def best_slot(
     # with the least work in hand.
     _finish, _rank, _load, pool, index, seconds = min(near_best, key=lambda c: (c[1], c[2], c[0]))
     return pool, index, seconds
+
+
+def dispatch_round(
+    jobs: Sequence[QueuedJob],
+    printers: Sequence[FreePrinter],
+    whole_plate: Estimate,
+    part_of_plate: Estimate,
+    maker_load: dict[int, int] | None = None,
+) -> list[Assignment]:
+    """One round of the dispatcher, for the free `printers`: whole plates first
+    (`whole_plate` is None where a job's plate does not fit a profile's bed); then a
+    printer with a smaller bed, still free, takes as many copies as it holds
+    (`part_of_plate`); then a printer whose window closes too soon for any whole plate
+    takes a smaller plate (`fill_windows`). The caller splits a job given fewer copies
+    than it has. The dispatcher and the forecast both play rounds with it."""
+    load = dict(maker_load or {})
+    decisions = assign_jobs(jobs, printers, whole_plate, load)
+    left, still_free = unserved(jobs, printers, decisions)
+    if left and still_free:
+        for decision in decisions:
+            load[decision.maker_id] = load.get(decision.maker_id, 0) + 1
+        decisions += assign_jobs(left, still_free, part_of_plate, load)
+        left, still_free = unserved(jobs, printers, decisions)
+        if left and still_free:
+            decisions += fill_windows(left, still_free, part_of_plate)
+    return decisions
+
+
+def unserved(
+    jobs: Sequence[QueuedJob], printers: Sequence[FreePrinter], decisions: Sequence[Assignment]
+) -> tuple[list[QueuedJob], list[FreePrinter]]:
+    """The jobs and the printers no decision took."""
+    taken = {decision.job_id for decision in decisions}
+    busy = {decision.printer_id for decision in decisions}
+    return (
+        [job for job in jobs if job.job_id not in taken],
+        [printer for printer in printers if printer.printer_id not in busy],
+    )
 
 
 def fill_windows(

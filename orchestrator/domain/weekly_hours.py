@@ -206,13 +206,13 @@ def _span(run: list[int]) -> str:
 
 
 def open_stretches(
-    hours: WeeklyHours, moment: datetime, zone: ZoneInfo
+    hours: WeeklyHours, moment: datetime, zone: ZoneInfo, days_ahead: int = _DAYS_AHEAD
 ) -> list[tuple[datetime, datetime]]:
     """The open stretches (UTC, joined where they touch) from the day before `moment`
-    to a week and a day after it."""
+    to `days_ahead` days after it (a week and a day unless told)."""
     today = moment.astimezone(zone).date()
     laid: list[tuple[datetime, datetime]] = []
-    for offset in range(-1, _DAYS_AHEAD + 1):
+    for offset in range(-1, days_ahead + 1):
         day = today + timedelta(days=offset)
         for first, last in hours.days[day.weekday()]:
             laid.append((_at(day, first, zone), _at(day, last, zone)))

@@ -40,9 +40,9 @@ from orchestrator.domain.scheduler import (
     FreePrinter,
     Profile,
     QueuedJob,
-    assign_jobs,
-    fill_windows,
+    dispatch_round,
     learned_speed_factor,
+    plate_estimates,
 )
 from orchestrator.domain.vocabulary import BEFORE_PRINTING, HOLDS_PRINTER, ON_PRINTER, JobStatus
 from orchestrator.services.filament import FilamentLeft, filament_left, plate_grams
@@ -110,6 +110,15 @@ def free_printers(
 
 
 def speed_factors(session: Session, printer_ids: list[int], history: int = 10) -> dict[int, float]:
+    """Each printer's learned speed factor (`learned_speed_factor`) from its last plates."""
+    ratios = speed_ratios(session, printer_ids, history)
+    return {pid: learned_speed_factor(values) for pid, values in ratios.items()}
+
+
+def speed_ratios(
+    session: Session, printer_ids: list[int], history: int = 10
+) -> dict[int, list[float]]:
+    """Actual over estimated time of each printer's last `history` plates done."""
     ratios: dict[int, list[float]] = defaultdict(list)
     rows = session.exec(
         select(JobAttempt)
@@ -128,7 +137,7 @@ def speed_factors(session: Session, printer_ids: list[int], history: int = 10) -
         actual = (attempt.ended_at - attempt.started_at).total_seconds()
         if attempt.estimated_seconds:
             ratios[attempt.printer_id].append(actual / attempt.estimated_seconds)
-    return {pid: learned_speed_factor(values) for pid, values in ratios.items()}
+    return ratios
 
 
 def maker_load(session: Session, since: datetime) -> dict[int, int]:
@@ -208,16 +217,12 @@ def assign(
     job_part = {id_of(job): part.key for job, part in claimed}
     avoid = failed_printers(session, [id_of(job) for job, _part in claimed])
 
-    def whole_plate(part_key: str, copies: int, profile: Profile) -> float | None:
-        part = part_by_key[part_key]
-        if plate_capacity(part, profile) < copies:
-            return None
-        return estimate_for(part, by_profile[profile], copies)
-
-    def part_of_plate(part_key: str, copies: int, profile: Profile) -> float | None:
-        part = part_by_key[part_key]
-        fits = min(plate_capacity(part, profile), copies)
-        return estimate_for(part, by_profile[profile], fits) if fits else None
+    whole_plate, part_of_plate = plate_estimates(
+        lambda part_key, copies, profile: estimate_for(
+            part_by_key[part_key], by_profile[profile], copies
+        ),
+        lambda part_key, profile: plate_capacity(part_by_key[part_key], profile),
+    )
 
     plate_grams_cache: dict[tuple[str, int, Profile], float | None] = {}
 
@@ -249,23 +254,7 @@ def assign(
         for job, part in claimed
     ]
     load = maker_load(session, moment - timedelta(days=1))
-    decisions = assign_jobs(queued, free, whole_plate, load)
-    # Jobs are planned as plates of a reference bed: a printer with a smaller bed, still
-    # free, takes as many copies as it holds, and the rest of the job stays queued.
-    taken = {decision.job_id for decision in decisions}
-    busy = {decision.printer_id for decision in decisions}
-    still_free = [printer for printer in free if printer.printer_id not in busy]
-    if still_free:
-        for decision in decisions:
-            load[decision.maker_id] = load.get(decision.maker_id, 0) + 1
-        left = [job for job in queued if job.job_id not in taken]
-        decisions += assign_jobs(left, still_free, part_of_plate, load)
-        # A window closing too soon for any whole plate still takes a smaller one.
-        taken = {decision.job_id for decision in decisions}
-        busy = {decision.printer_id for decision in decisions}
-        left = [job for job in queued if job.job_id not in taken]
-        still_free = [printer for printer in free if printer.printer_id not in busy]
-        decisions += fill_windows(left, still_free, part_of_plate)
+    decisions = dispatch_round(queued, free, whole_plate, part_of_plate, load)
     jobs = {id_of(job): job for job, _part in claimed}
     made = []
     for decision in decisions:

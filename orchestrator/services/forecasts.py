@@ -1,17 +1,32 @@
-"""Each open order's forecast delivery, from the queue and the printers online."""
+"""Each open order's forecast delivery: the dispatcher played forward on the printers
+online (`orchestrator.domain.eta`)."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
-from orchestrator.database.tables import Job, Order, Part, PrinterStatus, id_of
-from orchestrator.domain.eta import Forecast, QueueEntry, forecast
+from orchestrator.database.tables import Job, Order, Part, Printer, PrinterStatus, id_of
+from orchestrator.domain import weekly_hours
+from orchestrator.domain.eta import FleetPrinter, Forecast, OnPrinter, forecast, pace_from
 from orchestrator.domain.planner import plan
+from orchestrator.domain.scheduler import (
+    Capacity,
+    Estimate,
+    FreePrinter,
+    Profile,
+    QueuedJob,
+    learned_speed_factor,
+)
 from orchestrator.domain.vocabulary import HOLDS_PRINTER, PARTS_TO_COME, JobStatus, OrderStatus
-from orchestrator.services.planning import planning_state
+from orchestrator.services.dispatch import maker_load, speed_ratios
+from orchestrator.services.parts import CannotSlice, profile_for, sliced_estimate
+from orchestrator.services.pauses import pause_spans
+from orchestrator.services.planning import planning_state, plate_capacity, profile_of
 from printers.protocol.payloads import PrinterState
 
 # Seconds of printing per gram when a job has no slicer estimate yet: the reference
@@ -32,9 +47,13 @@ def job_seconds_left(
 
 
 def delivery_forecasts(*, session: Session, settings: Settings) -> dict[int, Forecast]:
+    """Each open order's forecast: the dispatcher played forward (`domain.eta`) on the
+    printers online, with their hours, pauses, speed and beds."""
+    now = datetime.now(UTC)
+    zone = ZoneInfo(settings.timezone)
     # Columns, not ORM objects: the board asks for this every few seconds.
     statuses = {
-        printer_id: (state, job_id, progress)
+        printer_id: (job_id, progress)
         for printer_id, state, job_id, progress in session.exec(
             select(
                 PrinterStatus.printer_id,
@@ -43,50 +62,37 @@ def delivery_forecasts(*, session: Session, settings: Settings) -> dict[int, For
                 PrinterStatus.progress,
             )
         )
+        if state != PrinterState.OFFLINE
     }
-    online = sum(1 for state, _, _ in statuses.values() if state != PrinterState.OFFLINE)
-    entries = []
-    for (
-        job_id,
-        order_id,
-        status,
-        printer_id,
-        estimated,
-        copies,
-        needed_by,
-        priority,
-        grams,
-    ) in session.exec(
-        select(  # type: ignore[call-overload,misc]
-            Job.id,
-            Job.order_id,
-            Job.status,
-            Job.printer_id,
-            Job.estimated_seconds,
-            Job.copies,
-            Job.needed_by,
-            Job.priority,
-            Part.grams,
+    printers = list(session.exec(select(Printer).where(col(Printer.id).in_(list(statuses)))))
+    ratios = speed_ratios(session, [id_of(printer) for printer in printers])
+    speeds = {pid: learned_speed_factor(values) for pid, values in ratios.items()}
+    parts = {id_of(part): part for part in session.exec(select(Part))}
+    queued: list[tuple[QueuedJob, int | None]] = []
+    on_printers: list[OnPrinter] = []
+    busy: dict[int, float] = {}
+    for job in session.exec(select(Job).where(col(Job.status).in_(PARTS_TO_COME | HOLDS_PRINTER))):
+        part = parts[job.part_id]
+        if job.status == JobStatus.QUEUED:
+            if not job.flagged:
+                queued.append((queued_job(job, part), job.order_id))
+            continue
+        printer_id = job.printer_id or 0
+        reported_job, progress = statuses.get(printer_id, (None, None))
+        printing = job.status == JobStatus.PRINTING and reported_job == str(job.id)
+        seconds = job_seconds_left(
+            estimated=job.estimated_seconds,
+            grams=part.grams,
+            copies=job.copies,
+            progress=progress if printing else None,
         )
-        .join(Part, col(Job.part_id) == Part.id)
-        .where(col(Job.status).in_(PARTS_TO_COME | HOLDS_PRINTER))  # the queue, and beds taken
-    ):
-        _, reported_job, reported_progress = statuses.get(printer_id or 0, (None, None, None))
-        printing = status == JobStatus.PRINTING and reported_job == str(job_id)
-        entries.append(
-            QueueEntry(
-                job_id,
-                order_id,
-                job_seconds_left(
-                    estimated=estimated,
-                    grams=grams,
-                    copies=copies,
-                    progress=reported_progress if printing else None,
-                ),
-                started=status != JobStatus.QUEUED,
-                rank=(needed_by or datetime.max.date(), priority, job_id),
-            )
-        )
+        if job.status == JobStatus.AWAITING_CLEAR:
+            seconds = 0.0
+        seconds *= speeds.get(printer_id, 1.0)
+        on_printers.append(OnPrinter(id_of(job), job.order_id, seconds))
+        busy[printer_id] = max(busy.get(printer_id, 0.0), seconds)
+    fleet = fleet_of(session, printers, speeds, busy, now)
+    estimate, capacity = plate_figures(settings, printers, parts)
     # Orders the planner would still print for, given all the supplies in the world, are
     # not covered by the queue yet: their date depends on the next planning pass. Those
     # the supplies on hand cannot assemble wait for a donation (`held_back`, which the
@@ -96,9 +102,98 @@ def delivery_forecasts(*, session: Session, settings: Settings) -> dict[int, For
     open_orders = session.exec(select(Order).where(Order.status == OrderStatus.OPEN))
     return forecast(
         orders=[(id_of(o), o.needed_by, id_of(o) not in uncovered) for o in open_orders],
-        entries=entries,
-        printers_online=online,
-        now=datetime.now(UTC),
+        queued=queued,
+        on_printers=on_printers,
+        fleet=fleet,
+        estimate=estimate,
+        capacity=capacity,
+        now=now,
+        zone=zone,
         hub_delay=timedelta(hours=settings.hub_delay_hours),
         held_back=decided.held_back,
+        pace=pace_from(ratios),
+        maker_load=maker_load(session, now - timedelta(days=1)),
     )
+
+
+def queued_job(job: Job, part: Part) -> QueuedJob:
+    return QueuedJob(
+        id_of(job), part.key, job.copies, part.materials, None, job.needed_by, job.priority
+    )
+
+
+def fleet_of(
+    session: Session,
+    printers: list[Printer],
+    speeds: dict[int, float],
+    busy: dict[int, float],
+    now: datetime,
+) -> list[FleetPrinter]:
+    """The printers online as the forecast plays them; one with unreadable hours (only
+    a row edited in the database can hold them) takes nothing, as in the dispatcher."""
+    spans = pause_spans(session, printers)
+    fleet = []
+    for printer in printers:
+        try:
+            hours = weekly_hours.parse(printer.availability_hours)
+        except ValueError:
+            continue
+        printer_id = id_of(printer)
+        fleet.append(
+            FleetPrinter(
+                FreePrinter(
+                    printer_id,
+                    printer.maker_id,
+                    profile_of(printer),
+                    speeds.get(printer_id, 1.0),
+                ),
+                hours,
+                printer.unattended_prints,
+                busy.get(printer_id, 0.0),
+                tuple(
+                    (
+                        (span.starts_at - now).total_seconds(),
+                        (span.ends_at - now).total_seconds() if span.ends_at else math.inf,
+                    )
+                    for span in spans.get(printer_id, ())
+                ),
+            )
+        )
+    return fleet
+
+
+def plate_figures(
+    settings: Settings, printers: list[Printer], parts: dict[int, Part]
+) -> tuple[Estimate, Capacity]:
+    """A plate's time on a profile, from the slicer when it has sliced it already (never
+    running it here), else from the part's weight; and how many copies a plate holds."""
+    by_key = {part.key: part for part in parts.values()}
+    by_profile = {profile_of(printer): printer for printer in printers}
+    seconds: dict[tuple[str, int, Profile], float | None] = {}
+
+    def estimate(part_key: str, copies: int, profile: Profile) -> float | None:
+        key = (part_key, copies, profile)
+        if key not in seconds:
+            part = by_key[part_key]
+            try:
+                sliced = sliced_estimate(
+                    settings=settings,
+                    part=part,
+                    profile=profile_for(by_profile[profile]),
+                    copies=copies,
+                )
+            except CannotSlice:
+                sliced = None
+            seconds[key] = (
+                float(sliced[0])
+                if sliced
+                else job_seconds_left(
+                    estimated=None, grams=part.grams, copies=copies, progress=None
+                )
+            )
+        return seconds[key]
+
+    def capacity(part_key: str, profile: Profile) -> int:
+        return plate_capacity(by_key[part_key], profile)
+
+    return estimate, capacity

@@ -146,6 +146,8 @@ def order_public(
             "delivered": delivered,
             "remaining": remaining,
             "eta": forecast.eta if forecast and open_ else None,
+            "eta_earliest": forecast.earliest if forecast and open_ else None,
+            "eta_latest": forecast.latest if forecast and open_ else None,
             "late": bool(forecast and open_ and forecast.late),
             "eta_note": forecast.reason if forecast and open_ else None,
             "held_back": [

@@ -146,6 +146,30 @@ def end_pause(*, session: Session, account: Account, maker: Maker | None, pause_
     session.flush()
 
 
+def pause_spans(session: Session, printers: Iterable[Printer]) -> dict[int, list[Span]]:
+    """Each printer's pauses not ended yet, its own and its maker's."""
+    makers = {id_of(printer): printer.maker_id for printer in printers}
+    if not makers:
+        return {}
+    now = utcnow()
+    spans: dict[int, list[Span]] = {printer_id: [] for printer_id in makers}
+    for pause in session.exec(
+        select(Pause).where(
+            or_(
+                col(Pause.printer_id).in_(list(makers)),
+                col(Pause.maker_id).in_(set(makers.values())),
+            ),
+            not_ended(now),
+        )
+    ):
+        for printer_id, maker_id in makers.items():
+            if pause.printer_id == printer_id or (
+                pause.printer_id is None and pause.maker_id == maker_id
+            ):
+                spans[printer_id].append(span_of(pause))
+    return spans
+
+
 def paused_printers(session: Session, printer_ids: Iterable[int], moment: datetime) -> set[int]:
     """Those of `printer_ids` under a pause at `moment`, their own or their maker's."""
     ids = list(printer_ids)
