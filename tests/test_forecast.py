@@ -70,6 +70,9 @@ def test_the_queue_is_shared_by_the_printers_online_at_their_speed() -> None:
     assert slow == {1: 1.5 * HOUR}
     # A printer busy for half an hour takes its next plate then.
     assert ends([job(1)], [printer(1, busy_for_s=1800)]) == {1: 1.5 * HOUR}
+    # A night print ending at 10:00, hours closed: its bed is cleared at 18:00.
+    night = printer(1, "18:00-23:00", unattended=True, busy_for_s=HOUR)
+    assert ends([job(1)], [night]) == {1: 10 * HOUR}
 
 
 def test_a_plate_waits_for_the_printers_hours_and_its_pause() -> None:

@@ -152,7 +152,11 @@ def play(
     }
     remaining = {job.job_id: job for job in sorted(jobs, key=lambda job: job.rank)}
     parts = {job.part_key for job in jobs}
-    free_at = {p.printer.printer_id: p.busy_for_s * pace for p in fleet}
+    # A plate under way leaves its bed clear when it ends, if its maker's hours are open.
+    free_at = {
+        p.printer.printer_id: cleared_at(opens[p.printer.printer_id], p.busy_for_s * pace)
+        for p in fleet
+    }
     whole_plate, part_of_plate = plate_estimates(estimate, capacity)
     load: dict[int, int] = defaultdict(int, maker_load or {})
     ends: dict[int, float] = {}
