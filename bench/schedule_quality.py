@@ -18,6 +18,9 @@ printers are free, a policy hands out jobs:
 
 Both give a paused printer nothing, as the dispatcher does.
 
+In the makerline run, each order's delivery is also forecast on its arrival as the service
+forecasts it (`eta.play`, from what the service knows then), and measured against the run.
+
 `--reference` runs a small farm instead and sets both policies against an offline optimum
 (CP-SAT, `schedule_reference.py`) that knows every arrival and print time in advance.
 
@@ -36,11 +39,13 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
-from functools import lru_cache
+from functools import cache, lru_cache
 from itertools import combinations
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
+from orchestrator.domain import eta
+from orchestrator.domain.eta import FleetPrinter
 from orchestrator.domain.planner import (
     URGENCY_RANK,
     OrderDemand,
@@ -67,6 +72,7 @@ DAY0 = date(2020, 4, 6)  # t = 0 is 00:00 on this day, a Monday
 START = datetime.combine(DAY0, time(), UTC)
 ZONE = ZoneInfo("UTC")  # the farm's clocks: no change of summer time during a run
 HISTORY = 10  # finished jobs per printer that the speed factor is learned from, as dispatch does
+YEAR = 365 * DAY  # open time is laid out this far: beyond any run
 
 PROFILES = {
     "MK3": Profile(250, 210, 210, 0.4, "PETG"),
@@ -114,11 +120,18 @@ HOOK_BOM = ((Item.AMICROCHE, 1),)
 LEAD_DAYS = {Urgency.CRITICAL: (1, 3), Urgency.HIGH: (2, 5), Urgency.NORMAL: (4, 9)}
 
 
+@cache  # the forecast asks millions of times
+def plate_capacity(part_key: str, profile: Profile) -> int:
+    """How many copies of the part a plate of the profile holds."""
+    return PLATE_CAPACITY[part_key][PROFILE_NAME[profile]]
+
+
+@cache
 def estimate(part_key: str, copies: int, profile: Profile) -> float | None:
     """The slicer's estimate per (part, profile), or None when the plate does not fit."""
-    name = PROFILE_NAME[profile]
-    if copies > PLATE_CAPACITY[part_key][name]:
+    if copies > plate_capacity(part_key, profile):
         return None
+    name = PROFILE_NAME[profile]
     return (PLATE_SETUP_S + SECONDS_PER_COPY[part_key] * copies) * PROFILE_SLOWNESS[name]
 
 
@@ -162,6 +175,18 @@ class SimJob:
     @property
     def rank(self) -> tuple[date, int, int]:
         return (self.needed_by, self.priority, self.job_id)
+
+    def queued(self) -> QueuedJob:
+        """The job as the scheduler sees it in the queue."""
+        return QueuedJob(
+            self.job_id,
+            self.part_key,
+            self.copies,
+            self.materials,
+            None,
+            self.needed_by,
+            self.priority,
+        )
 
 
 def fits(job: SimJob, printer: SimPrinter) -> bool:
@@ -396,6 +421,22 @@ class FarmState:
 Policy = Callable[[float, list[SimPrinter], list[SimJob], FarmState], list[tuple[SimJob, int]]]
 
 
+def speed_factor(farm: FarmState, printer_id: int) -> float:
+    """The printer's speed as the service learns it: `learned_speed_factor` of its last
+    `HISTORY` actual/estimated ratios."""
+    return learned_speed_factor(farm.history[printer_id][-HISTORY:])
+
+
+def maker_load(farm: FarmState, now: float) -> dict[int, int]:
+    """Work in hand per maker, as `dispatch.maker_load`: active jobs plus those finished in
+    the last 24 h."""
+    load: dict[int, int] = defaultdict(int, farm.active)
+    for t, maker in farm.done_at:
+        if t >= now - DAY:
+            load[maker] += 1
+    return dict(load)
+
+
 def makerline_policy(claim_cap: bool = True, fill: bool = True) -> Policy:
     """makerline's dispatch: `assign_jobs`, then (`fill`) `fill_windows` for printers still
     free because their window is too short for any whole plate; a plate of fewer copies
@@ -421,22 +462,15 @@ def makerline_policy(claim_cap: bool = True, fill: bool = True) -> Policy:
                 p.printer_id,
                 p.maker_id,
                 p.profile,
-                learned_speed_factor(farm.history[p.printer_id][-HISTORY:]),
+                speed_factor(farm, p.printer_id),
                 # As dispatch.free_printers: an unattended printer may run past its window.
                 math.inf if p.unattended else window_now(p.hours, now) or 0.0,
             )
             for p in free
         ]
-        queued = [
-            QueuedJob(j.job_id, j.part_key, j.copies, j.materials, None, j.needed_by, j.priority)
-            for j in ranked
-        ]
-        load: dict[int, int] = defaultdict(int, farm.active)
-        for t, maker in farm.done_at:
-            if t >= now - DAY:
-                load[maker] += 1
+        queued = [j.queued() for j in ranked]
         by_id = {j.job_id: j for j in ranked}
-        decisions = assign_jobs(queued, printers, estimate, dict(load))
+        decisions = assign_jobs(queued, printers, estimate, maker_load(farm, now))
         if fill:
             taken = {d.job_id for d in decisions}
             busy = {d.printer_id for d in decisions}
@@ -488,6 +522,7 @@ class RunResult:
     jobs_per_maker: tuple[int, int]  # (min, max) over makers
     jobs: int
     total_lateness_h: float = 0.0  # sum over orders of max(0, last plate's end - deadline)
+    forecast: ForecastAccuracy | None = None  # of the forecasts at order time, when asked for
 
 
 def deadline_s(order: SimOrder) -> float:
@@ -514,6 +549,134 @@ class Started:
     end_s: float
 
 
+# --- forecasts: the service's (`eta.play`), from what it would know ---
+
+
+class Plate(NamedTuple):
+    """A plate under way in the simulation, in seconds from t = 0."""
+
+    job: SimJob
+    start_s: float
+    estimate_s: float  # the slicer's, on this printer's profile
+    end_s: float  # when it really ends (hidden from the forecast)
+
+
+def expected_left_s(
+    printer: SimPrinter, plate: Plate, now: float, overrun: str, speed: float
+) -> float:
+    """What the service expects is left of the plate under way, as `forecasts.
+    job_seconds_left`: its estimate x (1 - the progress the printer reports) x the learned
+    speed factor; 0 once printed (the bed waits to be cleared). The progress is the share
+    of the plate's true print time done: printing only inside the hours on a printer that
+    pauses plates, all the time otherwise."""
+    if now >= plate.end_s:
+        return 0.0
+    work = true_work_s(plate.job, printer)
+    assert work is not None
+    if printer.unattended or overrun == "run":
+        printed = now - plate.start_s
+    else:
+        hours = open_time(printer.hours, YEAR)
+        printed = hours.open_s(now) - hours.open_s(plate.start_s)
+    return plate.estimate_s * (1.0 - min(printed / work, 1.0)) * speed
+
+
+def fleet_printer(
+    printer: SimPrinter, plate: Plate | None, farm: FarmState, now: float, overrun: str
+) -> FleetPrinter:
+    """The printer as `forecasts.fleet_of` gives it to the forecast: its learned speed
+    factor, hours, unattended or not, its plate under way, and its holiday as a pause
+    (seconds from now) until it ends. A maker announces a holiday in advance, so a holiday
+    still to come is known too."""
+    speed = speed_factor(farm, printer.printer_id)
+    pauses: tuple[tuple[float, float], ...] = ()
+    if printer.pause is not None and printer.pause[1] > now:
+        pauses = ((printer.pause[0] - now, printer.pause[1] - now),)
+    return FleetPrinter(
+        FreePrinter(printer.printer_id, printer.maker_id, printer.profile, speed),
+        printer.hours,
+        printer.unattended,
+        expected_left_s(printer, plate, now, overrun, speed) if plate else 0.0,
+        pauses,
+    )
+
+
+def forecast_completions(
+    order_ids: Sequence[int],
+    farm: Sequence[SimPrinter],
+    queue: Sequence[SimJob],
+    running: Mapping[int, Plate],
+    state: FarmState,
+    now: float,
+    overrun: str,
+) -> dict[int, float | None]:
+    """Each order's forecast completion, in seconds from t = 0, as the service's forecast
+    (`forecasts.delivery_forecasts`) gives it at `now`: the dispatcher played forward
+    (`eta.play`) on the whole farm (every printer online) with the queue as it stands, the
+    bench's estimate table and plate capacity, and the makers' load. Its last plate's end;
+    the bench counts no hub delay, so neither does this. None when a plate of the order is
+    given to no printer within the forecast's horizon. The orders' jobs must all be queued."""
+    fleet = [fleet_printer(p, running.get(p.printer_id), state, now, overrun) for p in farm]
+    ends = eta.play(
+        [job.queued() for job in queue],
+        fleet,
+        estimate,
+        plate_capacity,
+        now=moment(now),
+        zone=ZONE,
+        maker_load=maker_load(state, now),
+    )
+    completions: dict[int, float | None] = {}
+    for order_id in order_ids:
+        job_ends = [ends.get(job.job_id) for job in queue if job.order_id == order_id]
+        known = [end for end in job_ends if end is not None]
+        completions[order_id] = now + max(known) if known and len(known) == len(job_ends) else None
+    return completions
+
+
+@dataclass(frozen=True)
+class ForecastAccuracy:
+    """The forecasts at order time against the run: per order forecast, (actual - forecast
+    completion) / (actual completion - arrival), > 0 when the order ended later than
+    forecast."""
+
+    errors: tuple[float, ...]
+    missing: int  # orders without a forecast
+
+    @property
+    def median(self) -> float:
+        """The median relative error, in absolute value."""
+        return statistics.median(abs(e) for e in self.errors)
+
+    @property
+    def p90(self) -> float:
+        """The 90th percentile of the relative error, in absolute value."""
+        sizes = sorted(abs(e) for e in self.errors)
+        if len(sizes) < 2:
+            return sizes[0]
+        return statistics.quantiles(sizes, n=10, method="inclusive")[-1]
+
+    @property
+    def later(self) -> float:
+        """The share of forecast orders that ended later than forecast."""
+        return sum(e > 0 for e in self.errors) / len(self.errors)
+
+
+def forecast_accuracy(
+    orders: Sequence[SimOrder],
+    predicted: Mapping[int, float | None],
+    done_s: Mapping[int, float],
+) -> ForecastAccuracy:
+    """Each order's forecast completion against its actual one, relative to its time from
+    arrival to completion."""
+    errors = tuple(
+        (done_s[o.order_id] - forecast) / (done_s[o.order_id] - o.arrival_s)
+        for o in orders
+        if (forecast := predicted.get(o.order_id)) is not None
+    )
+    return ForecastAccuracy(errors, len(orders) - len(errors))
+
+
 def simulate(
     farm: Sequence[SimPrinter],
     orders: Sequence[SimOrder],
@@ -521,9 +684,12 @@ def simulate(
     seed: int,
     overrun: str,
     log: list[Started] | None = None,
+    forecast: bool = False,
 ) -> RunResult:
     """Run the policy on the farm until every plate is printed. `log`, when given, receives
-    every plate as it ran (a split job's plates under their own ids and copies)."""
+    every plate as it ran (a split job's plates under their own ids and copies). `forecast`:
+    at each order's arrival, once its jobs are queued, forecast its completion as the service
+    would (`forecast_completions`), and measure it against the run (`RunResult.forecast`)."""
     by_id = {p.printer_id: p for p in farm}
     state = FarmState()
     events: list[tuple[float, int, str, int]] = []
@@ -546,7 +712,8 @@ def simulate(
 
     queue: list[SimJob] = []
     idle = {p.printer_id for p in farm}
-    running: dict[int, tuple[SimJob, float, float]] = {}  # printer -> (job, start, estimate)
+    running: dict[int, Plate] = {}
+    predicted: dict[int, float | None] = {}  # order -> forecast completion, from t = 0
     order_done: dict[int, float] = defaultdict(float)
     per_maker: dict[int, int] = {p.maker_id: 0 for p in farm}
     arrived = 0
@@ -555,15 +722,17 @@ def simulate(
     makespan = 0.0
     while events and finished < total_jobs:
         now = events[0][0]
+        new_orders = []
         while events and events[0][0] == now:
             _t, _seq, kind, ref = heapq.heappop(events)
             if kind == "order":
                 queue.extend(jobs_of[ref])
+                new_orders.append(ref)
                 arrived += 1
             elif kind == "open":
                 push(next_open(by_id[ref].hours, now), "open", ref)
             elif kind == "print_end":
-                job, start, estimated = running[ref]
+                job, start, estimated, _end = running[ref]
                 state.history[ref].append((now - start) / estimated)  # wall clock, as dispatch
                 order_done[job.order_id] = max(order_done[job.order_id], now)
                 makespan = max(makespan, now)
@@ -574,6 +743,8 @@ def simulate(
                 state.done_at.append((now, maker))
                 del running[ref]
                 idle.add(ref)
+        if forecast and new_orders:
+            predicted |= forecast_completions(new_orders, farm, queue, running, state, now, overrun)
         free = [
             by_id[i]
             for i in sorted(idle)
@@ -601,7 +772,7 @@ def simulate(
             if log is not None:
                 log.append(Started(job, printer_id, now, end))
             idle.discard(printer_id)
-            running[printer_id] = (job, now, plate_s)
+            running[printer_id] = Plate(job, now, plate_s, end)
             state.active[printer.maker_id] += 1
             per_maker[printer.maker_id] += 1
             push(end, "print_end", printer_id)
@@ -611,7 +782,10 @@ def simulate(
     assert finished == total_jobs, "some jobs never ran: no printer could take them"
     met, lateness_h = order_outcomes(orders, order_done)
     counts = list(per_maker.values())
-    return RunResult(makespan / 3600, met, (min(counts), max(counts)), total_jobs, lateness_h)
+    accuracy = forecast_accuracy(orders, predicted, order_done) if forecast else None
+    return RunResult(
+        makespan / 3600, met, (min(counts), max(counts)), total_jobs, lateness_h, accuracy
+    )
 
 
 def lower_bound_h(
@@ -644,7 +818,7 @@ def lower_bound_h(
 
 def time_to_capacity(printers: Sequence[SimPrinter], work_s: float, overrun: str) -> float:
     """The earliest T (to the minute) at which these printers could have printed `work_s`."""
-    horizon = 365 * DAY
+    horizon = YEAR
 
     def capacity(until: float) -> float:
         return sum(
@@ -736,7 +910,7 @@ def run(
     for seed in seeds:
         farm, orders = make_instance(scenario, seed)
         results = {
-            name: simulate(farm, orders, make(), seed, overrun)
+            name: simulate(farm, orders, make(), seed, overrun, forecast=name == "makerline")
             for name, make in (policies or POLICIES).items()
         }
         rows.append(SeedRow(seed, lower_bound_h(farm, orders, seed, overrun), results))
@@ -904,6 +1078,28 @@ def table(rows: Sequence[SeedRow]) -> str:
     return "\n".join(lines)
 
 
+def forecast_table(rows: Sequence[SeedRow]) -> str:
+    """Per seed and mean: the forecasts at order time of the makerline run against its
+    actual completions (`ForecastAccuracy`): median and 90th percentile relative error, the
+    share of orders done later than forecast, and the orders without a forecast."""
+    head = f"{'seed':>5} | {'median err':>10} {'p90 err':>8} {'later':>6} {'no forecast':>11}"
+    lines = [head, "-" * len(head)]
+    accuracies = [(row.seed, row.results["makerline"].forecast) for row in rows]
+    known = [(seed, a) for seed, a in accuracies if a is not None and a.errors]
+    for seed, a in known:
+        lines.append(f"{seed:>5} | {a.median:>10.1%} {a.p90:>8.1%} {a.later:>6.0%} {a.missing:>11}")
+    if known:
+        median = statistics.mean(a.median for _seed, a in known)
+        p90 = statistics.mean(a.p90 for _seed, a in known)
+        later = statistics.mean(a.later for _seed, a in known)
+        missing = sum(a.missing for _seed, a in known)
+        lines += [
+            "-" * len(head),
+            f"{'mean':>5} | {median:>10.1%} {p90:>8.1%} {later:>6.0%} {missing:>11}",
+        ]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="a small farm, a few seconds")
@@ -954,6 +1150,11 @@ def main() -> None:
         "met = orders done before their needed-by date"
     )
     print(table(rows))
+    print(
+        "\nForecast accuracy (makerline): the service's forecast at each order's arrival "
+        "against its actual completion; err = |forecast - actual| / (actual - arrival)"
+    )
+    print(forecast_table(rows))
 
 
 if __name__ == "__main__":

@@ -16,6 +16,12 @@ def test_schedule_quality_quick_run_is_sane() -> None:
             assert 0.0 <= result.deadlines_met <= 1.0
             assert 0 <= result.jobs_per_maker[0] <= result.jobs_per_maker[1]
     assert "makerline makespan h" in schedule_quality.table(rows)
+    for row in rows:  # the service's forecast is measured on the makerline run only
+        forecast = row.results["makerline"].forecast
+        assert forecast is not None and row.results["FIFO"].forecast is None
+        assert len(forecast.errors) + forecast.missing == schedule_quality.QUICK.orders
+        assert 0.0 <= forecast.median <= forecast.p90
+    assert "median err" in schedule_quality.forecast_table(rows)
 
 
 def test_planning_time_quick_run_covers_the_demand() -> None:

@@ -6,10 +6,18 @@ from __future__ import annotations
 
 import math
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
+from sqlalchemy import Engine
+from sqlmodel import Session, select
+
+from orchestrator.core.config import Settings
+from orchestrator.database.tables import Job, Part
 from orchestrator.domain.eta import (
     FleetPrinter,
+    Forecast,
     NoEta,
     OnPrinter,
     Pace,
@@ -21,6 +29,7 @@ from orchestrator.domain.planner import Shortage
 from orchestrator.domain.scheduler import FreePrinter, Profile, QueuedJob
 from orchestrator.domain.vocabulary import Item
 from orchestrator.domain.weekly_hours import parse
+from orchestrator.services import forecasts
 
 NOW = datetime(2020, 4, 2, 9, 0, tzinfo=UTC)  # a Thursday, 09:00
 UTC_ZONE = ZoneInfo("UTC")
@@ -149,3 +158,26 @@ def test_the_range_comes_from_the_spread_of_print_times() -> None:
     spread = {1: [0.8, 0.9, 1.0, 1.0, 1.0, 1.0, 1.1, 1.2, 1.3, 2.0]}
     pace = pace_from(spread)
     assert pace.early < 1.0 < pace.late
+
+
+def test_forecasts_are_played_again_only_when_what_they_read_changes(
+    engine: Engine, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    played: list[int] = []
+    play_now = forecasts.play_forecasts
+
+    def counted(**arguments: Any) -> dict[int, Forecast]:
+        played.append(1)
+        return play_now(**arguments)
+
+    monkeypatch.setattr(forecasts, "play_forecasts", counted)
+    with Session(engine) as session:
+        for _ in range(3):
+            forecasts.delivery_forecasts(session=session, settings=settings)
+        assert len(played) == 1  # the board asks every few seconds: played once
+        part = session.exec(select(Part)).first()
+        assert part is not None
+        session.add(Job(part_id=part.id or 0, copies=1))
+        session.commit()
+        forecasts.delivery_forecasts(session=session, settings=settings)
+        assert len(played) == 2  # the queue changed

@@ -27,6 +27,7 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cache
 
 
 @dataclass(frozen=True)
@@ -128,9 +129,14 @@ class ProfilePool:
 def material_rank(job: QueuedJob, profile: Profile) -> int | None:
     """0 when the printer has the job's preferred material loaded, 1 for the next, and
     None when the job may not be printed in it."""
-    loaded = profile.material.upper()
-    for rank, material in enumerate(job.materials):
-        if material.upper() == loaded:
+    return _rank_of(job.materials, profile.material)
+
+
+@cache  # a handful of (materials, loaded) pairs, asked millions of times by the forecast
+def _rank_of(materials: tuple[str, ...], loaded: str) -> int | None:
+    wanted = loaded.upper()
+    for rank, material in enumerate(materials):
+        if material.upper() == wanted:
             return rank
     return None
 

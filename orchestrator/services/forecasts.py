@@ -4,13 +4,25 @@ online (`orchestrator.domain.eta`)."""
 from __future__ import annotations
 
 import math
+import threading
+import time
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import func
 from sqlmodel import Session, col, select
 
 from orchestrator.core.config import Settings
-from orchestrator.database.tables import Job, Order, Part, Printer, PrinterStatus, id_of
+from orchestrator.database.tables import (
+    Job,
+    Movement,
+    Order,
+    Part,
+    Pause,
+    Printer,
+    PrinterStatus,
+    id_of,
+)
 from orchestrator.domain import weekly_hours
 from orchestrator.domain.eta import FleetPrinter, Forecast, OnPrinter, forecast, pace_from
 from orchestrator.domain.planner import plan
@@ -46,9 +58,61 @@ def job_seconds_left(
     return seconds
 
 
+# A forecast plays the dispatcher over the whole queue, three times for its range: the
+# board, the orders and the messages ask for it every few seconds, so it is played again
+# only when the queue, the open orders, the printers online, the pauses or the stock have
+# changed, or after this long (a plate's progress).
+FRESH_FOR = 15.0
+_played: dict[tuple[object, ...], tuple[float, dict[int, Forecast]]] = {}
+_played_lock = threading.Lock()
+
+
 def delivery_forecasts(*, session: Session, settings: Settings) -> dict[int, Forecast]:
     """Each open order's forecast: the dispatcher played forward (`domain.eta`) on the
     printers online, with their hours, pauses, speed and beds."""
+    key = what_forecasts_read(session, settings)
+    with _played_lock:
+        played = _played.get(key)
+    if played is not None and time.monotonic() - played[0] < FRESH_FOR:
+        return dict(played[1])
+    result = play_forecasts(session=session, settings=settings)
+    with _played_lock:
+        _played.clear()  # one state is worth keeping: the latest
+        _played[key] = (time.monotonic(), result)
+    return dict(result)
+
+
+def what_forecasts_read(session: Session, settings: Settings) -> tuple[object, ...]:
+    """A fingerprint of what a forecast depends on, in a few cheap queries."""
+    jobs = session.exec(select(func.count(col(Job.id)), func.max(Job.updated_at))).one()
+    open_orders = session.exec(
+        select(Order.id, Order.created_at)
+        .where(Order.status == OrderStatus.OPEN)
+        .order_by(col(Order.id))
+    ).all()
+    online = session.exec(
+        select(PrinterStatus.printer_id)
+        .where(PrinterStatus.state != PrinterState.OFFLINE)
+        .order_by(col(PrinterStatus.printer_id))
+    ).all()
+    pauses = session.exec(
+        select(func.count(col(Pause.id)), func.max(Pause.id), func.max(Pause.ends_at))
+    ).one()
+    movements = session.exec(select(func.max(Movement.id))).one()
+    return (
+        str(session.get_bind().engine.url),
+        settings.timezone,
+        settings.hub_delay_hours,
+        tuple(jobs),
+        tuple(tuple(row) for row in open_orders),
+        tuple(online),
+        tuple(pauses),
+        movements,
+    )
+
+
+def play_forecasts(*, session: Session, settings: Settings) -> dict[int, Forecast]:
+    """The forecasts played now, without the cache."""
     now = datetime.now(UTC)
     zone = ZoneInfo(settings.timezone)
     # Columns, not ORM objects: the board asks for this every few seconds.

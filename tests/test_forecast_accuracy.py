@@ -1,0 +1,52 @@
+"""Issue 19, point 4: the service's order forecast (`eta.play`) against the simulated farm of
+bench/schedule_quality.py. At each order's arrival the bench builds the forecast from what
+the service would know then (learned speed factors, hours, announced holidays, plates under
+way, the queue); the order's actual completion comes from the same run."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pytest
+import schedule_quality as sq  # bench/ is on pytest's pythonpath
+
+
+def test_forecast_at_order_time_on_the_quick_farm() -> None:
+    """Every order gets a forecast at its arrival, and the median error stays where it is
+    today, 26 % pooled over the quick farm's orders. The issue aims at 10 %, which is not
+    met: later orders with earlier needed-by dates overtake an order after it was
+    forecast (with needed-by dates in arrival order, the error falls to 7.5 %), speed
+    factors are learned from 1.0, and 3 % of plates stall (bench/README.md)."""
+    rows = sq.run_quick()
+
+    accuracies = [row.results["makerline"].forecast for row in rows]
+    assert all(a is not None for a in accuracies)
+    orders = sq.QUICK.orders * len(rows)
+    missing = sum(a.missing for a in accuracies if a is not None)
+    assert missing < orders / 2, f"{missing} of {orders} orders had no forecast"
+    errors = sq.ForecastAccuracy(
+        tuple(e for a in accuracies if a is not None for e in a.errors), missing
+    )
+    assert errors.median <= 0.30, "\n" + sq.forecast_table(rows)
+
+
+def test_forecast_replays_the_bench_dispatcher_when_nothing_is_unknown(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With nothing the service cannot know (every order arriving at once, every printer at
+    its estimated speed, no plate luck, no holidays), the forecast is the run: the forecast
+    plays the same dispatcher as the bench's makerline policy."""
+    exact_jobs = sq.jobs_for
+    monkeypatch.setattr(
+        sq, "jobs_for", lambda *args: [replace(j, noise=1.0) for j in exact_jobs(*args)]
+    )
+    seed = 1
+    farm, orders = sq.make_instance(sq.QUICK, seed)
+    farm = [replace(p, true_speed=1.0, pause=None) for p in farm]
+    orders = [replace(o, arrival_s=8 * 3600.0) for o in orders]
+
+    result = sq.simulate(farm, orders, sq.makerline_policy(), seed, "pause", forecast=True)
+
+    assert result.forecast is not None and result.forecast.missing == 0
+    assert result.forecast.median <= 0.01
+    assert result.forecast.p90 <= 0.05
