@@ -393,6 +393,10 @@ def run_mode(mode: str, scenario: Scenario, workdir: Path, gcode_dir: Path) -> M
             credentials=tokens,
             speed=speed,
             auto_clear_seconds=scenario.auto_clear_seconds,
+            # Clears at no set phase of the polling dispatcher's tick: with fixed print
+            # times, every clear would otherwise land at the same point of the second,
+            # and the polling latency would measure that phase, not the tick.
+            auto_clear_spread_seconds=1.0,
             # One status a print: progress reports would only add load.
             status_interval_seconds=scenario.print_seconds,
             connects_per_second=len(tokens) / ramp_s,

@@ -82,6 +82,8 @@ class SimulationSettings:
     download_gcode: bool = True
     status_interval_seconds: float = 5.0
     auto_clear_seconds: float | None = 10.0
+    # A person clears the bed at no set moment: up to this much more, drawn per print.
+    auto_clear_spread_seconds: float = 0.0
     keepalive_seconds: int = 30
     mqtt_protocol: str = "3.1.1"
     connects_per_second: float = 1000.0
@@ -393,9 +395,12 @@ class SimulatedPrinter:
         self.last_job_id, self.job_id, self.progress = job_id, None, None
         self.emit(ending, job_id, reason)
         self.publish_status()
-        auto_clear = self.simulation.settings.auto_clear_seconds
-        if auto_clear is not None:
-            self.clear_task = self.simulation.spawn(self._clear_later(auto_clear))
+        settings = self.simulation.settings
+        if settings.auto_clear_seconds is not None:
+            delay = settings.auto_clear_seconds + random.uniform(
+                0.0, settings.auto_clear_spread_seconds
+            )
+            self.clear_task = self.simulation.spawn(self._clear_later(delay))
 
     async def _clear_later(self, delay: float) -> None:
         await asyncio.sleep(delay)
