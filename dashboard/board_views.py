@@ -484,7 +484,7 @@ def order_frame(
 ) -> pd.DataFrame:
     """Orders with their forecast and late flag; the centre's column only when known."""
     columns = ["order", "centre", "product", "quantity", "delivered", "remaining"]
-    columns += ["needed_by", "eta", "eta_range", "late", "status", "urgency"]
+    columns += ["needed_by", "eta", "late", "status", "urgency"]
     rows = []
     for order in orders:
         centre_id = order["health_centre_id"]
@@ -500,7 +500,6 @@ def order_frame(
                 "eta": format_datetime(order.get("eta"), language)
                 if order.get("eta")
                 else eta_note(order.get("eta_note"), language, order.get("held_back")),
-                "eta_range": eta_range(order, language),
                 "late": bool(order.get("late")),
                 "status": translate(language, f"order_status.{order['status']}"),
                 "urgency": translate(language, f"urgency.{order['urgency']}"),
@@ -508,20 +507,6 @@ def order_frame(
         )
     frame = pd.DataFrame(rows, columns=columns)
     return frame if centre_names is not None else frame.drop(columns="centre")
-
-
-def eta_range(order: Json, language: str) -> str:
-    """The forecast's range, "entre le 03/12/2026 14:05 et le 04/12/2026 09:10", when
-    the spread of print times gives it one."""
-    earliest, latest = order.get("eta_earliest"), order.get("eta_latest")
-    if not earliest or not latest or earliest == latest:
-        return ""
-    return translate(
-        language,
-        "eta.range",
-        earliest=format_datetime(earliest, language),
-        latest=format_datetime(latest, language),
-    )
 
 
 def in_production_order(stock: Iterable[Json]) -> list[Json]:

@@ -393,17 +393,3 @@ def test_goods_stages_count_products_not_the_parts_they_used_up() -> None:
     ]
     totals = board_views.stage_totals(stock)
     assert (totals["at_maker"], totals["assembled"], totals["packed"]) == (37, 22, 0)
-
-
-def test_an_orders_forecast_range_reads_in_the_readers_language() -> None:
-    order = {
-        "eta_earliest": "2026-12-03T13:05:00+00:00",
-        "eta_latest": "2026-12-04T08:10:00+00:00",
-    }
-    assert board_views.eta_range(order, "fr") == (
-        "entre le 03/12/2026 14:05 et le 04/12/2026 09:10"
-    )
-    assert board_views.eta_range(order, "en").startswith("between ")
-    same = {"eta_earliest": order["eta_earliest"], "eta_latest": order["eta_earliest"]}
-    assert board_views.eta_range(same, "fr") == ""
-    assert board_views.eta_range({}, "fr") == ""
