@@ -124,6 +124,15 @@ class OpenTimes:
             return self.ends[index] - t
         return None
 
+    def next_longer(self, t: float, length: float) -> float:
+        """The opening, after `t`, of the first stretch longer than `length` (inf if
+        none): a printer that could use `length` seconds and took nothing can take
+        nothing new before then, unless the queue changes."""
+        for index in range(bisect_right(self.starts, t), len(self.starts)):
+            if self.ends[index] - self.starts[index] > length:
+                return self.starts[index]
+        return math.inf
+
     def next_opening(self, t: float) -> float | None:
         """`t` when open, else the next opening; None when none within the horizon."""
         if self.left(t) is not None:
@@ -160,6 +169,8 @@ def play(
     whole_plate, part_of_plate = plate_estimates(estimate, capacity)
     load: dict[int, int] = defaultdict(int, maker_load or {})
     ends: dict[int, float] = {}
+    queue_version = 0  # counts the plates handed out: the queue changes with each
+    refusals: dict[int, tuple[int, float]] = {}  # printer -> (queue version, window) it refused
     horizon = HORIZON.total_seconds()
     t = 0.0
     for _round in range(MAX_ROUNDS):
@@ -172,16 +183,21 @@ def play(
             hours = opens[printer_id]
             resumes = paused_until(member.pauses, t)
             left = hours.left(t)
+            # Took nothing from this very queue with a window this long: it takes nothing
+            # before a longer window, unless the queue changes.
+            refused = refusals.get(printer_id, (-1, 0.0))
+            refused_length = refused[1] if refused[0] == queue_version else -math.inf
+            window = math.inf if member.unattended and left is not None else left
             if free_at[printer_id] > t:
                 waits.append(free_at[printer_id])
             elif resumes is not None:
                 waits.append(resumes)
-            elif left is None:
-                waits.append(hours.next_opening(t) or math.inf)
+            elif window is None or window <= refused_length:
+                waits.append(hours.next_longer(t, max(refused_length, 0.0)))
             else:
-                window = math.inf if member.unattended else left
                 free[printer_id] = (member, replace(member.printer, window_left_s=window))
         if free:
+            round_version = queue_version
             head = claimed(remaining.values(), parts, len(free))
             offered = [printer for _member, printer in free.values()]
             for decision in dispatch_round(head, offered, whole_plate, part_of_plate, load):
@@ -193,13 +209,14 @@ def play(
                 free_at[decision.printer_id] = cleared_at(opens[decision.printer_id], end)
                 waits.append(free_at[decision.printer_id])
                 load[decision.maker_id] += 1
+                queue_version += 1
                 if copies < job.copies:
                     remaining[job.job_id] = replace(job, copies=job.copies - copies)
                 else:
                     del remaining[job.job_id]
-            # A printer given nothing may take a plate when its window has closed and
-            # opened again, whole.
-            waits += [t + printer.window_left_s for _member, printer in free.values()]
+            for printer_id, (_member, printer) in free.items():
+                refusals[printer_id] = (round_version, printer.window_left_s)
+                waits.append(opens[printer_id].next_longer(t, printer.window_left_s))
         later = [wait for wait in waits if t < wait < math.inf]
         if not later:
             break
