@@ -119,6 +119,25 @@ class PrinterUpdate(SQLModel):
     _octoprint_url = field_validator("octoprint_url")(check_http_url)
     _material = field_validator("material")(check_material)
 
+    @field_validator(
+        "name",
+        "bed_x_mm",
+        "bed_y_mm",
+        "bed_z_mm",
+        "nozzle_mm",
+        "material",
+        "availability_hours",
+        "unattended_prints",
+        "connection_kind",
+    )
+    @classmethod
+    def _not_emptied(cls, value: object) -> object:
+        """Checked only when sent: a printer always has these. The plugin's fields may
+        be emptied with null."""
+        if value is None:
+            raise ValueError("may not be null: leave it out to keep it")
+        return value
+
 
 class PrinterPublic(PrinterBase):
     """What any endpoint says of a printer: never its OctoPrint key or credentials."""

@@ -23,6 +23,9 @@ OUT_OF_RANGE = [
     ("bed_z_mm", 5),
     ("material", "PLA; DROP"),
     ("availability_hours", "25:00-26:00"),
+    ("availability_hours", "Mo-Su off"),
+    ("availability_hours", None),  # a printer always has hours: leave the field out
+    ("unattended_prints", None),
 ]
 EDGES = [
     {"nozzle_mm": 0.1, "bed_x_mm": 50, "bed_y_mm": 50, "bed_z_mm": 20},
