@@ -34,6 +34,9 @@ def look_css(language: str) -> str:
 .sidebar-button[aria-pressed="true"] {{ border: 2px solid #0E1117; font-weight: 600; }}
 fieldset.language-switch {{ border: 0; margin: 0; padding: 0; display: flex; gap: 0.5rem; }}
 fieldset.language-switch legend {{ padding: 0; margin-bottom: 0.25rem; font-size: 0.875rem; }}
+/* Every tab in sight: tabs wrap onto a second line instead of scrolling out of a
+   narrow window (the hub has 12), so no tab hides behind an arrow. */
+[role="tablist"] {{ flex-wrap: wrap; overflow-x: visible; row-gap: 0.25rem; }}
 [data-testid="stFileUploaderDropzoneInstructions"] {{ display: none; }}
 [data-testid="stFileUploaderDropzone"] button {{ display: none; }}
 [data-testid="stFileUploaderDropzone"]::before {{

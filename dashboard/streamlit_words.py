@@ -177,6 +177,7 @@ NUMBER = r"(-?[\d.,]+)"
 SIZE_UNITS = {"GB": "Go", "MB": "Mo", "KB": "Ko", "B": "o"}
 FILE_UPLOADER = '[data-testid="stFileUploader"]'
 DATAFRAME = '[data-testid="stDataFrame"]'
+DATE_FIELD = '[data-testid="stDateInputField"]'
 
 
 def size_patterns() -> list[Pattern]:
@@ -222,6 +223,9 @@ FRENCH_PATTERNS: list[Pattern] = [
     # A chart's parts, as its screen-reader names describe them ("rect mark container").
     pattern(r"\w+ mark container", "groupe d'éléments du graphique"),
     pattern(r"(.+), selected", "$1, sélectionné"),
+    # An empty date field's parts, "dd / mm / yyyy" in American English.
+    pattern("dd", "jj", within=DATE_FIELD),
+    pattern("yyyy", "aaaa", within=DATE_FIELD),
     # A table's ticked and unticked boxes, as its screen-reader copy writes them.
     pattern("true", "oui", within=DATAFRAME),
     pattern("false", "non", within=DATAFRAME),

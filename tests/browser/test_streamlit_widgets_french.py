@@ -113,3 +113,25 @@ def test_the_file_uploader_is_french_in_an_english_browser(
     expect(uploader).to_contain_text("39,1 Ko", timeout=STREAMLIT_MS)
     expect(uploader.locator("[aria-label='Retirer amicroche.stl']")).to_have_count(1)
     assert english_on(page) == []
+
+
+def test_every_hub_tab_is_in_sight_and_an_empty_date_field_is_french(
+    english_browser_page: Page, board_url: str, network: Network
+) -> None:
+    page = english_browser_page
+    sign_in(page, board_url, network.coordinator, french("board.title"))
+    open_page(page, french("page.hub"), french("hub.title"))
+    tab_list = page.get_by_role("tablist")
+    list_box = tab_list.bounding_box()
+    tabs = tab_list.get_by_role("tab").all()
+    assert list_box and tabs
+    for tab in tabs:  # the tabs wrap: none hides behind a scroll arrow
+        box = tab.bounding_box()
+        assert box and box["x"] + box["width"] <= list_box["x"] + list_box["width"] + 1
+    assert tab_list.evaluate("list => list.scrollWidth <= list.clientWidth")
+
+    page.get_by_role("tab", name=french("hub.tab.pauses")).click()
+    first_day = page.get_by_role("tabpanel").get_by_test_id("stDateInputField").first
+    expect(first_day).to_contain_text("jj", timeout=STREAMLIT_MS)
+    assert re.sub(r"\s", "", first_day.inner_text()) == "jj/mm/aaaa"
+    assert english_on(page) == []
