@@ -609,22 +609,28 @@ def forecast_completions(
     state: FarmState,
     now: float,
     overrun: str,
+    arrived: Sequence[SimJob] = (),
 ) -> dict[int, float | None]:
     """Each order's forecast completion, in seconds from t = 0, as the service's forecast
     (`forecasts.delivery_forecasts`) gives it at `now`: the dispatcher played forward
     (`eta.play`) on the whole farm (every printer online) with the queue as it stands, the
-    bench's estimate table and plate capacity, and the makers' load. Its last plate's end;
+    bench's estimate table and plate capacity, the makers' load, and the demand expected
+    from the jobs of the orders `arrived` in the last day (`eta.expected_demand`). Its last
+    plate's end;
     the bench counts no hub delay, so neither does this. None when a plate of the order is
     given to no printer within the forecast's horizon. The orders' jobs must all be queued."""
     fleet = [fleet_printer(p, running.get(p.printer_id), state, now, overrun) for p in farm]
+    queued = [job.queued() for job in queue]
+    recent = [(now - job.arrival_s, job.queued()) for job in arrived]
     ends = eta.play(
-        [job.queued() for job in queue],
+        queued,
         fleet,
         estimate,
         plate_capacity,
         now=moment(now),
         zone=ZONE,
         maker_load=maker_load(state, now),
+        arriving=eta.expected_demand(recent, queued),
     )
     completions: dict[int, float | None] = {}
     for order_id in order_ids:
@@ -714,9 +720,9 @@ def simulate(
     idle = {p.printer_id for p in farm}
     running: dict[int, Plate] = {}
     predicted: dict[int, float | None] = {}  # order -> forecast completion, from t = 0
+    arrived: list[SimJob] = []  # every job of the orders come so far, as first made
     order_done: dict[int, float] = defaultdict(float)
     per_maker: dict[int, int] = {p.maker_id: 0 for p in farm}
-    arrived = 0
     total_jobs = sum(len(j) for j in jobs_of.values())
     finished = 0
     makespan = 0.0
@@ -727,8 +733,8 @@ def simulate(
             _t, _seq, kind, ref = heapq.heappop(events)
             if kind == "order":
                 queue.extend(jobs_of[ref])
+                arrived.extend(jobs_of[ref])
                 new_orders.append(ref)
-                arrived += 1
             elif kind == "open":
                 push(next_open(by_id[ref].hours, now), "open", ref)
             elif kind == "print_end":
@@ -744,7 +750,9 @@ def simulate(
                 del running[ref]
                 idle.add(ref)
         if forecast and new_orders:
-            predicted |= forecast_completions(new_orders, farm, queue, running, state, now, overrun)
+            predicted |= forecast_completions(
+                new_orders, farm, queue, running, state, now, overrun, arrived
+            )
         free = [
             by_id[i]
             for i in sorted(idle)

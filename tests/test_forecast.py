@@ -14,22 +14,24 @@ from sqlalchemy import Engine
 from sqlmodel import Session, select
 
 from orchestrator.core.config import Settings
-from orchestrator.database.tables import Job, Part
+from orchestrator.database.tables import Job, Order, Part, id_of
 from orchestrator.domain.eta import (
     FleetPrinter,
     Forecast,
     NoEta,
     OnPrinter,
     Pace,
+    expected_demand,
     forecast,
     pace_from,
     play,
 )
 from orchestrator.domain.planner import Shortage
 from orchestrator.domain.scheduler import FreePrinter, Profile, QueuedJob
-from orchestrator.domain.vocabulary import Item
+from orchestrator.domain.vocabulary import Item, JobStatus, OrderStatus
 from orchestrator.domain.weekly_hours import parse
-from orchestrator.services import forecasts
+from orchestrator.services import catalogue, forecasts
+from tests.conftest import Network
 
 NOW = datetime(2020, 4, 2, 9, 0, tzinfo=UTC)  # a Thursday, 09:00
 UTC_ZONE = ZoneInfo("UTC")
@@ -151,6 +153,50 @@ def test_the_forecast_gives_a_date_a_range_and_reasons() -> None:
     assert result[15].eta == NOW + timedelta(hours=2 + 24)  # its plate under way
 
 
+def due(job_id: int, needed_by: date, copies: int = 1) -> QueuedJob:
+    return QueuedJob(job_id, "headband", copies, ("PETG",), None, needed_by, 0)
+
+
+def test_the_orders_of_the_last_day_are_expected_again_over_the_next() -> None:
+    queued = [due(1, date(2020, 4, 9))]
+    recent = [
+        (2 * HOUR, due(7, date(2020, 4, 3))),  # urgent, came two hours ago
+        (20 * HOUR, due(8, date(2020, 4, 8), copies=3)),
+        (30 * HOUR, due(9, date(2020, 4, 3))),  # more than a day ago: forgotten
+        (HOUR, due(10, date(2020, 4, 9))),  # would be due after the queue's last job
+    ]
+    expected = expected_demand(recent, queued)
+    assert [(at, job.needed_by, job.copies) for at, job in expected] == [
+        (22 * HOUR, date(2020, 4, 4), 1),
+        (4 * HOUR, date(2020, 4, 9), 3),
+    ]
+    assert all(job.job_id < 0 for _at, job in expected)  # never a real job's id
+    assert expected_demand(recent, []) == []
+
+
+def test_urgent_orders_expected_tomorrow_push_back_an_order_due_next_week() -> None:
+    """One printer, busy for 25 hours, and an order of 4 hours due next week; yesterday
+    brought 10 hours of urgent work at this time: the same, expected tomorrow at 09:00,
+    goes first when the printer frees, and the order ends 10 hours later."""
+    week_out = [(job(1, copies=4), 10)]
+    arguments: dict[str, Any] = dict(
+        orders=[(10, date(2020, 4, 9), True)],
+        queued=week_out,
+        on_printers=[],
+        fleet=[printer(1, busy_for_s=25 * HOUR)],
+        estimate=an_hour_a_copy,
+        capacity=lambda part, profile: 10,
+        now=NOW,
+        zone=UTC_ZONE,
+        hub_delay=timedelta(0),
+    )
+    alone = forecast(**arguments)[10].eta
+    urgent = [(0.0, due(5, date(2020, 4, 3), copies=10))]
+    pushed = forecast(**arguments, recent_demand=urgent)[10].eta
+    assert alone == NOW + timedelta(hours=25 + 4)
+    assert pushed == NOW + timedelta(hours=25 + 10 + 4)
+
+
 def test_the_range_comes_from_the_spread_of_print_times() -> None:
     assert pace_from({}) == Pace()
     steady = {1: [1.0] * 10, 2: [1.5] * 10}  # each printer as its own factor says
@@ -181,3 +227,47 @@ def test_forecasts_are_played_again_only_when_what_they_read_changes(
         session.commit()
         forecasts.delivery_forecasts(session=session, settings=settings)
         assert len(played) == 2  # the queue changed
+
+
+def test_the_demand_expected_again_is_the_jobs_of_the_last_days_orders(
+    engine: Engine, network: Network
+) -> None:
+    """The service reads, for `expected_demand`, the jobs of the orders of the last day
+    that will be printed: not those of an older order, of a cancelled order, nor a job
+    that failed (its replacement counts)."""
+    now = datetime.now(UTC)
+    with Session(engine) as session:
+        visor = catalogue.product_by_key(session=session, key="visor")
+        part = session.exec(select(Part).where(Part.key == "headband")).one()
+
+        def order_with_jobs(
+            hours_ago: float,
+            status: OrderStatus = OrderStatus.OPEN,
+            job_status: JobStatus = JobStatus.QUEUED,
+        ) -> Order:
+            order = Order(
+                quantity=5,
+                needed_by=date(2030, 1, 1),
+                delivery_address="CH Abbeville",
+                health_centre_id=network.centre_id,
+                product_id=id_of(visor),
+                status=status,
+                created_at=now - timedelta(hours=hours_ago),
+            )
+            session.add(order)
+            session.flush()
+            session.add(Job(part_id=id_of(part), copies=5, order_id=order.id, status=job_status))
+            return order
+
+        order_with_jobs(3)
+        order_with_jobs(3, job_status=JobStatus.FAILED)
+        order_with_jobs(30)
+        order_with_jobs(2, OrderStatus.CANCELLED)
+        session.commit()
+        parts = {id_of(part): part}
+
+        demand = forecasts.recent_demand(session, parts, now)
+
+    assert [(round(ago), job.part_key, job.copies) for ago, job in demand] == [
+        (3 * 3600, "headband", 5)
+    ]

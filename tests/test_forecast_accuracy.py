@@ -13,10 +13,11 @@ import schedule_quality as sq  # bench/ is on pytest's pythonpath
 
 def test_forecast_at_order_time_on_the_quick_farm() -> None:
     """Every order gets a forecast at its arrival, and the median error stays where it is
-    today, 26 % pooled over the quick farm's orders. The issue aims at 10 %, which is not
-    met: later orders with earlier needed-by dates overtake an order after it was
-    forecast (with needed-by dates in arrival order, the error falls to 7.5 %), speed
-    factors are learned from 1.0, and 3 % of plates stall (bench/README.md)."""
+    today, 20 % pooled over the quick farm's orders (33 % before the forecast expected the
+    last day's orders again). The issue aims at 10 %, which is not met: the bench's orders
+    come in a burst of three days, so the demand expected runs on after the last order,
+    and plates' luck sends a plate past its window into the night (with every arrival
+    known in advance, the error is 10 %; with no luck either, under 1 %)."""
     rows = sq.run_quick()
 
     accuracies = [row.results["makerline"].forecast for row in rows]
@@ -27,15 +28,16 @@ def test_forecast_at_order_time_on_the_quick_farm() -> None:
     errors = sq.ForecastAccuracy(
         tuple(e for a in accuracies if a is not None for e in a.errors), missing
     )
-    assert errors.median <= 0.30, "\n" + sq.forecast_table(rows)
+    assert errors.median <= 0.22, "\n" + sq.forecast_table(rows)
 
 
 def test_forecast_replays_the_bench_dispatcher_when_nothing_is_unknown(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    """With nothing the service cannot know (every order arriving at once, every printer at
-    its estimated speed, no plate luck, no holidays), the forecast is the run: the forecast
-    plays the same dispatcher as the bench's makerline policy."""
+    """With nothing the service cannot know (every order arriving at once and no more to
+    come, every printer at its estimated speed, no plate luck, no holidays), the forecast
+    is the run: the forecast plays the same dispatcher as the bench's makerline policy."""
+    monkeypatch.setattr(sq.eta, "expected_demand", lambda recent, queued: [])
     exact_jobs = sq.jobs_for
     monkeypatch.setattr(
         sq, "jobs_for", lambda *args: [replace(j, noise=1.0) for j in exact_jobs(*args)]

@@ -7,6 +7,11 @@ takes the slicer's estimate times the printer's speed factor; an unattended prin
 is cleared when its hours open again. An order's printing ends with its last plate; the
 hub then needs `hub_delay` to collect, check, assemble, disinfect and deliver.
 
+Orders keep coming, and the queue runs by needed-by date: an order due in a week is
+overtaken by the urgent ones of the next days. So the play expects, over the next day, the
+jobs of the orders that came over the last one again (`expected_demand`), each due a day
+later than its model; only those due before the last queued job can hold the queue up.
+
 The range comes from playing the same queue at an early and a late pace: the spread of
 actual against expected print times seen on the printers (`Pace`). An order the supplies
 on hand cannot assemble has no date: it waits for a donation, and says which supplies,
@@ -41,6 +46,9 @@ from orchestrator.domain.weekly_hours import WeeklyHours
 HORIZON = timedelta(days=60)  # a forecast further out than this is no forecast
 MAX_ROUNDS = 50_000  # rounds of the dispatcher played, at most (each hands out a plate or more)
 CLAIM_FLOOR = 100  # as the dispatcher claims: max(4 x free printers, this) jobs of each part
+# The demand expected: the last period's orders again over the next one. A day follows the
+# orders as they come (a burst of urgent orders, a quiet weekend) and forgets them soon.
+DEMAND_PERIOD = timedelta(days=1)
 
 
 class NoEta(StrEnum):
@@ -151,9 +159,12 @@ def play(
     zone: ZoneInfo,
     pace: float = 1.0,
     maker_load: Mapping[int, int] | None = None,
+    arriving: Sequence[tuple[float, QueuedJob]] = (),
 ) -> dict[int, float]:
     """Seconds from now when each queued job's last plate ends, playing the dispatcher's
-    rounds forward; a job no printer takes within the horizon is left out."""
+    rounds forward; a job no printer takes within the horizon is left out. `arriving`:
+    jobs that join the queue later, each with its time (seconds from now); they are played
+    while they may hold up the queued jobs, and the play ends with the last of those."""
     hours_cache: dict[WeeklyHours, OpenTimes] = {}
     opens = {
         p.printer.printer_id: hours_cache.setdefault(p.hours, OpenTimes(p.hours, now, zone))
@@ -161,6 +172,8 @@ def play(
     }
     remaining = {job.job_id: job for job in sorted(jobs, key=lambda job: job.rank)}
     parts = {job.part_key for job in jobs}
+    queued_left = set(remaining)
+    to_come = sorted(arriving, key=lambda each: each[0], reverse=True)  # next one last
     # A plate under way leaves its bed clear when it ends, if its maker's hours are open.
     free_at = {
         p.printer.printer_id: cleared_at(opens[p.printer.printer_id], p.busy_for_s * pace)
@@ -174,10 +187,17 @@ def play(
     horizon = HORIZON.total_seconds()
     t = 0.0
     for _round in range(MAX_ROUNDS):
-        if not remaining or t > horizon:
+        if to_come and to_come[-1][0] <= t:
+            while to_come and to_come[-1][0] <= t:
+                job = to_come.pop()[1]
+                remaining[job.job_id] = job
+                parts.add(job.part_key)
+            remaining = dict(sorted(remaining.items(), key=lambda each: each[1].rank))
+            queue_version += 1
+        if not queued_left or t > horizon:
             break
         free: dict[int, tuple[FleetPrinter, FreePrinter]] = {}
-        waits: list[float] = []
+        waits: list[float] = [to_come[-1][0]] if to_come else []
         for member in fleet:
             printer_id = member.printer.printer_id
             hours = opens[printer_id]
@@ -214,6 +234,7 @@ def play(
                     remaining[job.job_id] = replace(job, copies=job.copies - copies)
                 else:
                     del remaining[job.job_id]
+                    queued_left.discard(job.job_id)
             for printer_id, (_member, printer) in free.items():
                 refusals[printer_id] = (round_version, printer.window_left_s)
                 waits.append(opens[printer_id].next_longer(t, printer.window_left_s))
@@ -222,6 +243,26 @@ def play(
             break
         t = min(later)
     return {job_id: end for job_id, end in ends.items() if job_id not in remaining}
+
+
+def expected_demand(
+    recent: Iterable[tuple[float, QueuedJob]], queued: Iterable[QueuedJob]
+) -> list[tuple[float, QueuedJob]]:
+    """The jobs expected to join the queue, with when (seconds from now): each job of an
+    order that came `ago` seconds back, within `DEMAND_PERIOD`, comes again that period
+    later, due that much later, under a negative id. Only those due before the last queued
+    job can hold the queue up: the others are left out."""
+    latest = max((job.needed_by for job in queued if job.needed_by), default=None)
+    period = DEMAND_PERIOD.total_seconds()
+    expected: list[tuple[float, QueuedJob]] = []
+    for ago, job in recent:
+        if job.needed_by is None or latest is None or not 0 <= ago < period:
+            continue
+        due = job.needed_by + DEMAND_PERIOD
+        if due <= latest:
+            job_id = -(len(expected) + 1)
+            expected.append((period - ago, replace(job, job_id=job_id, needed_by=due)))
+    return expected
 
 
 def paused_until(pauses: Iterable[tuple[float, float]], t: float) -> float | None:
@@ -269,8 +310,12 @@ def forecast(
     held_back: Mapping[int, tuple[Shortage, ...]] | None = None,
     pace: Pace = Pace(),
     maker_load: Mapping[int, int] | None = None,
+    recent_demand: Sequence[tuple[float, QueuedJob]] = (),
 ) -> dict[int, Forecast]:
+    """Each order's forecast; `recent_demand`: the jobs of the orders of the last
+    `DEMAND_PERIOD`, each with how long ago its order came (`expected_demand`)."""
     jobs = [job for job, _order in queued]
+    arriving = expected_demand(recent_demand, jobs)
     order_of = {job.job_id: order_id for job, order_id in queued}
     order_of.update({job.job_id: job.order_id for job in on_printers})
 
@@ -286,6 +331,7 @@ def forecast(
             zone=zone,
             pace=speed,
             maker_load=maker_load,
+            arriving=arriving,
         )
         ends.update({job.job_id: job.seconds_left * speed for job in on_printers})
         last: dict[int, float] = {}

@@ -24,7 +24,14 @@ from orchestrator.database.tables import (
     id_of,
 )
 from orchestrator.domain import weekly_hours
-from orchestrator.domain.eta import FleetPrinter, Forecast, OnPrinter, forecast, pace_from
+from orchestrator.domain.eta import (
+    DEMAND_PERIOD,
+    FleetPrinter,
+    Forecast,
+    OnPrinter,
+    forecast,
+    pace_from,
+)
 from orchestrator.domain.planner import plan
 from orchestrator.domain.scheduler import (
     Capacity,
@@ -177,7 +184,29 @@ def play_forecasts(*, session: Session, settings: Settings) -> dict[int, Forecas
         held_back=decided.held_back,
         pace=pace_from(ratios),
         maker_load=maker_load(session, now - timedelta(days=1)),
+        recent_demand=recent_demand(session, parts, now),
     )
+
+
+def recent_demand(
+    session: Session, parts: dict[int, Part], now: datetime
+) -> list[tuple[float, QueuedJob]]:
+    """The jobs of the orders placed over the last `DEMAND_PERIOD`, each with how long ago
+    its order came: the demand the forecast expects again. Jobs that failed or were lost
+    count through the jobs that replace them."""
+    rows = session.exec(
+        select(Job, Order.created_at)
+        .join(Order, col(Job.order_id) == col(Order.id))
+        .where(
+            Order.created_at >= now - DEMAND_PERIOD,
+            Order.status != OrderStatus.CANCELLED,
+            col(Job.status).not_in([JobStatus.CANCELLED, JobStatus.FAILED, JobStatus.LOST]),
+        )
+    )
+    return [
+        ((now - created_at).total_seconds(), queued_job(job, parts[job.part_id]))
+        for job, created_at in rows
+    ]
 
 
 def queued_job(job: Job, part: Part) -> QueuedJob:
