@@ -36,7 +36,8 @@ def test_forecast_replays_the_bench_dispatcher_when_nothing_is_unknown(
 ) -> None:
     """With nothing the service cannot know (every order arriving at once and no more to
     come, every printer at its estimated speed, no plate luck, no holidays), the forecast
-    is the run: the forecast plays the same dispatcher as the bench's makerline policy."""
+    is the run: the forecast plays the same dispatcher as the bench's makerline policy,
+    with the same splits and the same makers' load."""
     monkeypatch.setattr(sq.eta, "expected_demand", lambda recent, queued: [])
     exact_jobs = sq.jobs_for
     monkeypatch.setattr(
@@ -50,5 +51,4 @@ def test_forecast_replays_the_bench_dispatcher_when_nothing_is_unknown(
     result = sq.simulate(farm, orders, sq.makerline_policy(), seed, "pause", forecast=True)
 
     assert result.forecast is not None and result.forecast.missing == 0
-    assert result.forecast.median <= 0.01
-    assert result.forecast.p90 <= 0.05
+    assert result.forecast.p90 <= 0.001  # to the second, give or take rounding

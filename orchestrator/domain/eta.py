@@ -20,6 +20,7 @@ and how many, it waits for. So does an order whose plates no printer online can 
 
 from __future__ import annotations
 
+import heapq
 import math
 import statistics
 from bisect import bisect_right
@@ -43,6 +44,7 @@ from orchestrator.domain.scheduler import (
 )
 from orchestrator.domain.weekly_hours import WeeklyHours
 
+DAY = 24 * 3600.0
 HORIZON = timedelta(days=60)  # a forecast further out than this is no forecast
 MAX_ROUNDS = 50_000  # rounds of the dispatcher played, at most (each hands out a plate or more)
 CLAIM_FLOOR = 100  # as the dispatcher claims: max(4 x free printers, this) jobs of each part
@@ -164,7 +166,12 @@ def play(
     """Seconds from now when each queued job's last plate ends, playing the dispatcher's
     rounds forward; a job no printer takes within the horizon is left out. `arriving`:
     jobs that join the queue later, each with its time (seconds from now); they are played
-    while they may hold up the queued jobs, and the play ends with the last of those."""
+    while they may hold up the queued jobs, and the play ends with the last of those.
+
+    As in the dispatcher, a job given fewer copies than it has leaves its rest queued as a
+    new job (a new id: last among equal dates and priorities), and a maker's load counts
+    each plate from its start until a day after its bed is cleared (`maker_load`: the
+    load now)."""
     hours_cache: dict[WeeklyHours, OpenTimes] = {}
     opens = {
         p.printer.printer_id: hours_cache.setdefault(p.hours, OpenTimes(p.hours, now, zone))
@@ -172,7 +179,9 @@ def play(
     }
     remaining = {job.job_id: job for job in sorted(jobs, key=lambda job: job.rank)}
     parts = {job.part_key for job in jobs}
-    queued_left = set(remaining)
+    queued_left = set(remaining)  # the queued jobs with copies not handed out yet
+    source: dict[int, int] = {}  # a split job's rest -> the job it was split from
+    next_id = max(remaining, default=0) + 1
     to_come = sorted(arriving, key=lambda each: each[0], reverse=True)  # next one last
     # A plate under way leaves its bed clear when it ends, if its maker's hours are open.
     free_at = {
@@ -181,6 +190,7 @@ def play(
     }
     whole_plate, part_of_plate = plate_estimates(estimate, capacity)
     load: dict[int, int] = defaultdict(int, maker_load or {})
+    unloads: list[tuple[float, int]] = []  # (when a plate stops counting, its maker)
     ends: dict[int, float] = {}
     queue_version = 0  # counts the plates handed out: the queue changes with each
     refusals: dict[int, tuple[int, float]] = {}  # printer -> (queue version, window) it refused
@@ -196,6 +206,8 @@ def play(
             queue_version += 1
         if not queued_left or t > horizon:
             break
+        while unloads and unloads[0][0] <= t:
+            load[heapq.heappop(unloads)[1]] -= 1
         free: dict[int, tuple[FleetPrinter, FreePrinter]] = {}
         waits: list[float] = [to_come[-1][0]] if to_come else []
         for member in fleet:
@@ -222,19 +234,25 @@ def play(
             offered = [printer for _member, printer in free.values()]
             for decision in dispatch_round(head, offered, whole_plate, part_of_plate, load):
                 member, printer = free.pop(decision.printer_id)
-                job = remaining[decision.job_id]
+                job = remaining.pop(decision.job_id)
+                origin = source.pop(job.job_id, job.job_id)
                 copies = min(capacity(job.part_key, printer.profile), decision.copies or job.copies)
                 end = t + decision.expected_seconds * pace
-                ends[job.job_id] = max(ends.get(job.job_id, 0.0), end)
+                ends[origin] = max(ends.get(origin, 0.0), end)
                 free_at[decision.printer_id] = cleared_at(opens[decision.printer_id], end)
                 waits.append(free_at[decision.printer_id])
                 load[decision.maker_id] += 1
+                # Counted while on the printer, and for a day after its bed is cleared.
+                heapq.heappush(unloads, (free_at[decision.printer_id] + DAY, decision.maker_id))
                 queue_version += 1
                 if copies < job.copies:
-                    remaining[job.job_id] = replace(job, copies=job.copies - copies)
+                    rest = replace(job, job_id=next_id, copies=job.copies - copies)
+                    source[next_id] = origin
+                    next_id += 1
+                    remaining[rest.job_id] = rest
+                    remaining = dict(sorted(remaining.items(), key=lambda each: each[1].rank))
                 else:
-                    del remaining[job.job_id]
-                    queued_left.discard(job.job_id)
+                    queued_left.discard(origin)
             for printer_id, (_member, printer) in free.items():
                 refusals[printer_id] = (round_version, printer.window_left_s)
                 waits.append(opens[printer_id].next_longer(t, printer.window_left_s))
@@ -242,7 +260,8 @@ def play(
         if not later:
             break
         t = min(later)
-    return {job_id: end for job_id, end in ends.items() if job_id not in remaining}
+    queued = {job.job_id for job in jobs}
+    return {job_id: end for job_id, end in ends.items() if job_id in queued - queued_left}
 
 
 def expected_demand(
