@@ -7,6 +7,13 @@ A second click on the same, already accepted form within a few seconds reuses th
 that succeeded: the service answers with what it recorded the first time and adds
 nothing.
 
+A form is sent from its submit button's `on_click` (and a lone button acts from its own):
+Streamlit calls it at the start of the run that follows the press, before the page is
+drawn, so no press is lost to a run cut short by the next one (a fragment's refresh), and
+the page is drawn once, with the answer. A callback draws nothing: what it has to say
+(done, refused, fields missing) is kept for the form, and `show_outcome` shows it where the
+form is drawn. Its fields are read from `st.session_state` by the widgets' keys.
+
 A form's fields get their starting values from `starting_values`, not from the widgets'
 `value=`: on first draw, and again after a success (`clear_form`), so that nobody sends
 the same order twice by pressing again. A refused form keeps what was typed, to be fixed.
@@ -23,13 +30,13 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import streamlit as st
-from streamlit.runtime.scriptrunner import get_script_run_ctx
 
 from dashboard.client import Api, ApiError, show_api_error
 from dashboard.i18n import t
 
 DOUBLE_SUBMIT_SECONDS = 10.0
-OUTCOME_SECONDS = 30.0
+OUTCOME_SECONDS = 30.0  # a success is shown this long: runs cut short must not hide it
+REFUSAL_SECONDS = 300.0  # a refusal or a missing field, while the person fixes the form
 
 FormMethod = Literal["POST", "PATCH"]
 
@@ -131,11 +138,12 @@ def clear_form(form: str) -> None:
     st.session_state[f"clear:{form}"] = True
 
 
-def ask_for_missing(fields: dict[str, Any]) -> bool:
-    """Whether every field is filled ({label: value}); if not, say which are empty."""
+def ask_for_missing(form: str, fields: dict[str, Any]) -> bool:
+    """Whether every field is filled ({label: value}); if not, keep for the form a
+    warning that names the empty ones."""
     empty = [label for label, value in fields.items() if value is None or value == ""]
     if empty:
-        st.warning(t("form.missing", fields=", ".join(empty)), icon=":material/edit:")
+        remember(form, Notice("missing", [t("form.missing", fields=", ".join(empty))]))
     return not empty
 
 
@@ -148,52 +156,84 @@ def submit(
     failure_heading: str,
     describe: Callable[[Any], str],
     method: FormMethod = "POST",
-) -> None:
-    """POST once, or PATCH (`send_form`). On success, empty the form and rerun the page
-    so every list shows the change, with `describe(answer)` shown above the form; on
-    refusal, show the service's reason and leave the form as it was typed."""
+) -> Outcome:
+    """POST once, or PATCH (`send_form`), from the form's `on_click`. On success, empty
+    the form and keep `describe(answer)` for it; on refusal, keep the service's reason
+    under `failure_heading` and leave the form as it was typed."""
     outcome = send_form(api, form, path, payload, method)
     if outcome.error is not None:
-        show_api_error(outcome.error, heading=failure_heading)
-        return
+        remember_refusal(form, outcome.error, failure_heading)
+        return outcome
     messages = [describe(outcome.answer)]
     if outcome.repeated:
         messages.append(t("hub.replayed"))
     clear_form(form)
     remember_outcome(form, *messages)
-    st.rerun()
+    return outcome
 
 
-def rerun_fragment() -> None:
-    """Redraw only the fragment whose button was pressed, as Streamlit does when a widget
-    of a fragment is used; a press seen in a run of the whole page reruns the page."""
-    context = get_script_run_ctx()
-    st.rerun(scope="fragment" if context is not None and context.fragment_ids_this_run else "app")
+def entered(key: str) -> Any:
+    """What a field holds, by its widget's key, as a form's `on_click` reads it."""
+    return st.session_state.get(key)
 
 
 @dataclass(frozen=True)
 class Notice:
-    """What a success said, and when."""
+    """What a form's last sending said (`kind`: done; refused by the service; missing
+    fields, or another reason it was not sent), and when."""
 
+    kind: Literal["done", "refused", "missing", "not_sent"]
     messages: list[str]
-    at: float  # time.monotonic()
+    error: ApiError | None = None
+    at: float = field(default_factory=time.monotonic)
+
+    @property
+    def expired(self) -> bool:
+        lasts = OUTCOME_SECONDS if self.kind == "done" else REFUSAL_SECONDS
+        return time.monotonic() - self.at > lasts
+
+
+def remember(form: str, notice: Notice) -> None:
+    st.session_state[f"outcome:{form}"] = notice
 
 
 def remember_outcome(form: str, *messages: str) -> None:
-    """Messages for `show_outcome` to show on the runs that follow a success."""
-    st.session_state[f"outcome:{form}"] = Notice(list(messages), time.monotonic())
+    """A success, for `show_outcome` to show on the runs that follow."""
+    remember(form, Notice("done", list(messages)))
+
+
+def remember_refusal(form: str, error: ApiError, heading: str | None = None) -> None:
+    """What the service refused, for `show_outcome` to show under `heading`."""
+    remember(form, Notice("refused", [heading] if heading else [], error))
+
+
+def remember_not_sent(form: str, sentence: str) -> None:
+    """Why the form was not sent, though nothing was wrong with it (the service lacks
+    the feature it needs), for `show_outcome` to show as a warning."""
+    remember(form, Notice("not_sent", [sentence]))
+
+
+def forget_outcome(form: str) -> None:
+    st.session_state.pop(f"outcome:{form}", None)
 
 
 def show_outcome(form: str) -> None:
-    """What the last successful submission of `form` recorded, on every run for
-    `OUTCOME_SECONDS` after it. Not only on the next run: a run of the page can be cut
-    short by the next one (a fragment's refresh), and whoever sent the form must see that
-    it went through, or they send it again."""
+    """What the last sending of `form` said, where the form is drawn. A success shows on
+    every run for `OUTCOME_SECONDS` after it, not only on the next run: a run of the page
+    can be cut short by the next one (a fragment's refresh), and whoever sent the form must
+    see that it went through, or they send it again."""
     notice = st.session_state.get(f"outcome:{form}")
-    if not isinstance(notice, Notice) or time.monotonic() - notice.at > OUTCOME_SECONDS:
-        st.session_state.pop(f"outcome:{form}", None)
+    if not isinstance(notice, Notice) or notice.expired:
+        forget_outcome(form)
         return
-    first, *notes = notice.messages
-    st.success(first, icon="✅")
-    for note in notes:
-        st.info(note, icon=":material/info:")
+    if notice.kind == "refused" and notice.error is not None:
+        show_api_error(notice.error, heading=notice.messages[0] if notice.messages else None)
+    elif notice.kind == "missing":
+        st.warning(notice.messages[0], icon=":material/edit:")
+    elif notice.kind == "not_sent":
+        st.warning(notice.messages[0], icon="⚠️")
+    else:
+        first, *notes = notice.messages
+        st.success(first, icon="✅")
+        for note in notes:
+            st.info(note, icon=":material/info:")

@@ -12,9 +12,17 @@ from typing import Any
 import streamlit as st
 
 from dashboard import board_views, pause_views
-from dashboard.client import Api, ApiError, show_api_error
+from dashboard.client import Api, ApiError
 from dashboard.formatting import local_timezone
-from dashboard.forms import ask_for_missing, remember_outcome, show_outcome, starting_values, submit
+from dashboard.forms import (
+    ask_for_missing,
+    entered,
+    remember_outcome,
+    remember_refusal,
+    show_outcome,
+    starting_values,
+    submit,
+)
 from dashboard.i18n import choice_key, current_language, t
 from dashboard.pause_views import Target
 
@@ -55,19 +63,24 @@ def end_pause_buttons(api: Api, section: PauseSection, pauses: list[dict]) -> No
     language = current_language()
     for pause in pauses:
         label = pause_views.pause_label(pause, section.targets, language)
-        if st.button(label, key=f"end_{section.form}_{pause['id']}", icon=":material/play_arrow:"):
-            end_pause(api, section, pause)
+        st.button(
+            label,
+            key=f"end_{section.form}_{pause['id']}",
+            icon=":material/play_arrow:",
+            on_click=end_pause,
+            args=(api, section, pause),
+        )
 
 
 def end_pause(api: Api, section: PauseSection, pause: dict[str, Any]) -> None:
+    """An end-pause button's `on_click`: what it did is kept for `show_outcome`."""
     what = pause_views.paused_what(pause, section.targets, current_language())
     try:
         api.delete(f"/pauses/{pause['id']}")
     except ApiError as error:
-        show_api_error(error)
+        remember_refusal(section.form, error)
     else:
         remember_outcome(section.form, t("maker.pause.ended", what=what))
-        st.rerun()
 
 
 def forget_gone_target(key: str, targets: dict[Target, str]) -> None:
@@ -94,8 +107,32 @@ def pause_form(api: Api, section: PauseSection) -> None:
     )
     zone = local_timezone()
     today = datetime.now(zone).date()
+
+    def send() -> None:
+        target = entered(target_key)
+        if not ask_for_missing(form, {section.target_field: target}) or target is None:
+            return
+        today = datetime.now(zone).date()  # when sent, which may be a day after drawn
+        starts_at, ends_at = pause_views.pause_moments(
+            entered(f"{form}_first_day"), entered(f"{form}_last_day"), today, zone
+        )
+        what = targets[target]
+        submit(
+            api,
+            form,
+            "/pauses",
+            {
+                **pause_views.pause_target(target),
+                "starts_at": starts_at,
+                "ends_at": ends_at,
+                "reason": entered(f"{form}_reason") or None,
+            },
+            failure_heading=t("hub.failed"),
+            describe=lambda _pause: t("maker.pause.done", what=what),
+        )
+
     with st.form(form, enter_to_submit=False):
-        target = st.selectbox(
+        st.selectbox(
             section.target_field,
             list(targets),
             format_func=targets.__getitem__,
@@ -103,38 +140,21 @@ def pause_form(api: Api, section: PauseSection) -> None:
             key=target_key,
         )
         first_column, last_column = st.columns(2)
-        first_day = first_column.date_input(
+        first_column.date_input(
             t("field.pause_first_day"),
             min_value=today,
             max_value=today + FIRST_DAY_AHEAD,
             format="DD/MM/YYYY",
             key=f"{form}_first_day",
         )
-        last_day = last_column.date_input(
+        last_column.date_input(
             t("field.pause_last_day"),
             min_value=today,
             max_value=today + LAST_DAY_AHEAD,
             format="DD/MM/YYYY",
             key=f"{form}_last_day",
         )
-        reason = st.text_input(t("field.pause_reason"), key=f"{form}_reason", max_chars=200)
-        if (
-            st.form_submit_button(t("maker.pause.submit"), key=f"{form}_submit", type="primary")
-            and ask_for_missing({section.target_field: target})
-            and target is not None
-        ):
-            starts_at, ends_at = pause_views.pause_moments(first_day, last_day, today, zone)
-            what = targets[target]
-            submit(
-                api,
-                form,
-                "/pauses",
-                {
-                    **pause_views.pause_target(target),
-                    "starts_at": starts_at,
-                    "ends_at": ends_at,
-                    "reason": reason or None,
-                },
-                failure_heading=t("hub.failed"),
-                describe=lambda _pause: t("maker.pause.done", what=what),
-            )
+        st.text_input(t("field.pause_reason"), key=f"{form}_reason", max_chars=200)
+        st.form_submit_button(
+            t("maker.pause.submit"), key=f"{form}_submit", type="primary", on_click=send
+        )

@@ -15,9 +15,11 @@ from dashboard.formatting import format_count, format_date, format_datetime, tim
 from dashboard.forms import (
     ask_for_missing,
     clear_form,
+    entered,
+    forget_outcome,
     post_once,
     remember_outcome,
-    rerun_fragment,
+    remember_refusal,
     show_outcome,
     starting_values,
 )
@@ -25,6 +27,9 @@ from dashboard.i18n import choice_key, current_language, t
 
 REFRESH_SECONDS = 5
 DUPLICATE_KEY = "order_awaiting_confirmation"
+# What is wrong with the last try (fields missing, refused), kept apart from the order placed
+# before it, whose confirmation stays shown for a while (see `show_outcome`).
+ORDER_PROBLEM = "order_problem"
 
 api = signed_in_api()
 language = current_language()
@@ -32,7 +37,9 @@ account = signed_in_account() or {}
 
 
 def place_order(payload: dict[str, Any], product_names: dict[str, str]) -> None:
-    """Send the order; a likely duplicate (409) waits for the centre's confirmation."""
+    """Send the order, from a button's `on_click`; a likely duplicate (409) waits for the
+    centre's confirmation."""
+    forget_outcome(ORDER_PROBLEM)
     outcome = post_once(api, "order", "/orders", payload)
     if outcome.error is None:
         order = outcome.answer
@@ -45,14 +52,13 @@ def place_order(payload: dict[str, Any], product_names: dict[str, str]) -> None:
         )
         clear_form("order")
         remember_outcome("order", placed, *([t("hub.replayed")] if outcome.repeated else []))
-        st.rerun()
     elif outcome.error.status == 409 and not payload.get("confirm_duplicate"):
         st.session_state[DUPLICATE_KEY] = {
             "payload": payload,
             "reason": error_sentence(outcome.error, language),
         }
     else:
-        show_api_error(outcome.error, heading=t("centre.failed"))
+        remember_refusal(ORDER_PROBLEM, outcome.error, t("centre.failed"))
 
 
 def order_form(product_names: dict[str, str]) -> None:
@@ -72,8 +78,32 @@ def order_form(product_names: dict[str, str]) -> None:
             "order_note": "",
         },
     )
+
+    def send() -> None:
+        product_key, quantity = entered(product_key_widget), entered("order_quantity")
+        needed_by, address = entered("order_needed_by"), entered("order_address") or ""
+        if not ask_for_missing(
+            ORDER_PROBLEM,
+            {
+                t("field.product"): product_key,
+                t("field.quantity"): quantity,
+                t("field.needed_by"): needed_by,
+                t("field.address"): address.strip(),
+            },
+        ):
+            return
+        payload = {
+            "product_key": product_key,
+            "quantity": int(quantity or 0),
+            "needed_by": needed_by.isoformat() if isinstance(needed_by, date) else None,
+            "urgency": entered(urgency_key_widget) or "normal",
+            "delivery_address": address,
+            "note": entered("order_note") or None,
+        }
+        place_order(payload, product_names)
+
     with st.form("order", enter_to_submit=False):
-        product_key = st.selectbox(
+        st.selectbox(
             t("field.product"),
             list(product_names),
             format_func=lambda key: product_names[key],
@@ -81,7 +111,7 @@ def order_form(product_names: dict[str, str]) -> None:
             key=product_key_widget,
         )
         quantity_column, date_column, urgency_column = st.columns(3)
-        quantity = quantity_column.number_input(
+        quantity_column.number_input(
             t("field.quantity"),
             min_value=1,
             max_value=100_000,
@@ -89,53 +119,44 @@ def order_form(product_names: dict[str, str]) -> None:
             placeholder=t("form.type_number"),
             key="order_quantity",
         )
-        needed_by = date_column.date_input(
+        date_column.date_input(
             t("field.needed_by"), min_value=date.today(), format="DD/MM/YYYY", key="order_needed_by"
         )
-        urgency = urgency_column.selectbox(
+        urgency_column.selectbox(
             t("field.urgency"),
             hub_views.URGENCIES,
             format_func=lambda u: t(f"urgency.{u}"),
             placeholder=t("form.choose"),
             key=urgency_key_widget,
         )
-        address = st.text_area(t("field.address"), key="order_address", max_chars=500)
-        note = st.text_input(t("field.note"), key="order_note", max_chars=1000)
-        if st.form_submit_button(
-            t("centre.order.submit"), key="order_submit", type="primary"
-        ) and ask_for_missing(
-            {
-                t("field.product"): product_key,
-                t("field.quantity"): quantity,
-                t("field.needed_by"): needed_by,
-                t("field.address"): address.strip(),
-            }
-        ):
-            payload = {
-                "product_key": product_key,
-                "quantity": int(quantity or 0),
-                "needed_by": needed_by.isoformat() if isinstance(needed_by, date) else None,
-                "urgency": urgency or "normal",
-                "delivery_address": address,
-                "note": note or None,
-            }
-            place_order(payload, product_names)
+        st.text_area(t("field.address"), key="order_address", max_chars=500)
+        st.text_input(t("field.note"), key="order_note", max_chars=1000)
+        st.form_submit_button(
+            t("centre.order.submit"), key="order_submit", type="primary", on_click=send
+        )
+        show_outcome(ORDER_PROBLEM)
 
 
 def confirm_duplicate(product_names: dict[str, str]) -> None:
     waiting = st.session_state.get(DUPLICATE_KEY)
     if not waiting:
         return
+
+    def confirm() -> None:
+        still_waiting = st.session_state.get(DUPLICATE_KEY)
+        if still_waiting:
+            place_order({**still_waiting["payload"], "confirm_duplicate": True}, product_names)
+
+    def drop() -> None:
+        st.session_state.pop(DUPLICATE_KEY, None)
+
     with st.container(border=True, key="duplicate-order"):
         st.warning(f"**{t('centre.duplicate')}**  \n{waiting['reason']}", icon="⚠️")
         confirm_column, drop_column = st.columns(2)
-        if confirm_column.button(
-            t("centre.confirm_duplicate"), key="confirm_duplicate", type="primary"
-        ):
-            place_order({**waiting["payload"], "confirm_duplicate": True}, product_names)
-        if drop_column.button(t("centre.drop_duplicate"), key="drop_duplicate"):
-            st.session_state.pop(DUPLICATE_KEY, None)
-            st.rerun()
+        confirm_column.button(
+            t("centre.confirm_duplicate"), key="confirm_duplicate", type="primary", on_click=confirm
+        )
+        drop_column.button(t("centre.drop_duplicate"), key="drop_duplicate", on_click=drop)
 
 
 @st.fragment(run_every=REFRESH_SECONDS)
@@ -189,13 +210,14 @@ def delivery_to_confirm(delivery: dict, product_names: dict[str, str]) -> None:
     with st.container(border=True, key=f"delivery-{delivery['id']}"):
         st.markdown(f"**{hub_views.delivery_heading(delivery, language, product_names)}**")
         st.caption(hub_views.delivery_details(delivery, language))
-        if st.button(
+        st.button(
             t("centre.confirm_receipt", number=delivery["number"]),
             key=f"receipt_{delivery['id']}",
             icon=":material/inventory:",
             type="primary",
-        ):
-            confirm_receipt(delivery)
+            on_click=confirm_receipt,
+            args=(delivery,),
+        )
 
 
 def received_frame(deliveries: list[dict], product_names: dict[str, str]) -> pd.DataFrame:
@@ -224,14 +246,14 @@ def received_frame(deliveries: list[dict], product_names: dict[str, str]) -> pd.
 
 
 def confirm_receipt(delivery: dict) -> None:
-    """Confirm, then redraw the deliveries alone: the rest of the page has not changed."""
+    """Confirm, from the button's `on_click`: the button is in the fragment, so only the
+    deliveries are drawn again, since the rest of the page has not changed."""
     try:
         api.post(f"/deliveries/{delivery['id']}/receipt")
     except ApiError as error:
-        show_api_error(error)
+        remember_refusal("receipt", error)
         return
     remember_outcome("receipt", t("centre.receipt_done", number=delivery["number"]))
-    rerun_fragment()
 
 
 def defect_form(deliveries: list[dict]) -> None:
@@ -248,28 +270,33 @@ def defect_form(deliveries: list[dict]) -> None:
         st.caption(t("centre.defect.none"))
         return
     starting_values("defect", {"defect_batch": None, "defect_text": ""})
+
+    def send() -> None:
+        batch_id, text = entered("defect_batch"), entered("defect_text") or ""
+        if not ask_for_missing(
+            "defect", {t("centre.defect.batch"): batch_id, t("centre.defect.text"): text}
+        ):
+            return
+        try:
+            report = api.post("/defects", {"batch_id": batch_id, "text": text})
+        except ApiError as error:
+            remember_refusal("defect", error)
+            return
+        clear_form("defect")
+        remember_outcome(
+            "defect", t("centre.defect.done", id=report["id"], batch=report["batch_id"])
+        )
+
     with st.form("defect", enter_to_submit=False):
-        batch_id = st.selectbox(
+        st.selectbox(
             t("centre.defect.batch"),
             sorted(received, reverse=True),
             format_func=lambda b: t("centre.defect.batch_option", batch=b, delivery=received[b]),
             placeholder=t("form.choose"),
             key="defect_batch",
         )
-        text = st.text_area(t("centre.defect.text"), max_chars=1000, key="defect_text")
-        if st.form_submit_button(t("centre.defect.submit"), key="defect_submit") and (
-            ask_for_missing({t("centre.defect.batch"): batch_id, t("centre.defect.text"): text})
-        ):
-            try:
-                report = api.post("/defects", {"batch_id": batch_id, "text": text})
-            except ApiError as error:
-                show_api_error(error)
-                return
-            clear_form("defect")
-            remember_outcome(
-                "defect", t("centre.defect.done", id=report["id"], batch=report["batch_id"])
-            )
-            st.rerun()
+        st.text_area(t("centre.defect.text"), max_chars=1000, key="defect_text")
+        st.form_submit_button(t("centre.defect.submit"), key="defect_submit", on_click=send)
 
 
 st.title(t("centre.title", name=account.get("name", "")))

@@ -16,7 +16,10 @@ from dashboard.formatting import format_count, format_datetime, format_size, tim
 from dashboard.forms import (
     ask_for_missing,
     clear_form,
+    entered,
+    remember_not_sent,
     remember_outcome,
+    remember_refusal,
     show_outcome,
     starting_values,
     submit,
@@ -32,12 +35,15 @@ def item_label(item: str) -> str:
     return hub_views.item_label(item, language)
 
 
-def quantity_input(key: str, label_key: str = "field.quantity", minimum: int = 1) -> int | None:
+def quantity_input(key: str, label_key: str = "field.quantity", minimum: int = 1) -> None:
     """A whole number, shown without decimals; empty (None) until typed when its form
-    starts it so (see `starting_values`)."""
-    value = st.number_input(
+    starts it so (see `starting_values`); read it with `whole(entered(key))`."""
+    st.number_input(
         t(label_key), min_value=minimum, step=1, placeholder=t("form.type_number"), key=key
     )
+
+
+def whole(value: float | None) -> int | None:
     return None if value is None else int(value)
 
 
@@ -63,36 +69,44 @@ def record_donation() -> None:
             "donation_note": "",
         },
     )
-    with st.form("donation", enter_to_submit=False):
-        donor = st.text_input(t("field.donor"), key="donation_donor", max_chars=200)
-        item = choice("field.item", hub_views.SUPPLY_ITEMS, item_key, format_func=item_label)
-        quantity = quantity_input("donation_quantity")
-        material = choice("field.filament_material", hub_views.MATERIALS, "donation_material")
-        note = st.text_input(t("field.note"), key="donation_note", max_chars=500)
-        if st.form_submit_button(
-            t("hub.donation.submit"), key="donation_submit", type="primary"
-        ) and ask_for_missing(
-            {t("field.donor"): donor.strip(), t("field.item"): item, t("field.quantity"): quantity}
+
+    def send() -> None:
+        donor, item = entered("donation_donor") or "", entered(item_key)
+        quantity = whole(entered("donation_quantity"))
+        if not ask_for_missing(
+            "donation",
+            {t("field.donor"): donor.strip(), t("field.item"): item, t("field.quantity"): quantity},
         ):
-            payload = {
-                "donor": donor,
-                "item": item,
-                "quantity": quantity,
-                "material": material,
-                "note": note or None,
-            }
-            submit(
-                api,
-                "donation",
-                "/donations",
-                payload,
-                failure_heading=t("hub.failed"),
-                describe=lambda donation: t(
-                    "hub.donation.done",
-                    id=donation["id"],
-                    goods=hub_views.goods(donation["item"], donation["quantity"], language),
-                ),
-            )
+            return
+        payload = {
+            "donor": donor,
+            "item": item,
+            "quantity": quantity,
+            "material": entered("donation_material"),
+            "note": entered("donation_note") or None,
+        }
+        submit(
+            api,
+            "donation",
+            "/donations",
+            payload,
+            failure_heading=t("hub.failed"),
+            describe=lambda donation: t(
+                "hub.donation.done",
+                id=donation["id"],
+                goods=hub_views.goods(donation["item"], donation["quantity"], language),
+            ),
+        )
+
+    with st.form("donation", enter_to_submit=False):
+        st.text_input(t("field.donor"), key="donation_donor", max_chars=200)
+        choice("field.item", hub_views.SUPPLY_ITEMS, item_key, format_func=item_label)
+        quantity_input("donation_quantity")
+        choice("field.filament_material", hub_views.MATERIALS, "donation_material")
+        st.text_input(t("field.note"), key="donation_note", max_chars=500)
+        st.form_submit_button(
+            t("hub.donation.submit"), key="donation_submit", type="primary", on_click=send
+        )
 
 
 def record_collection(makers: list[dict], hand_ins: list[dict]) -> None:
@@ -117,7 +131,31 @@ def record_collection(makers: list[dict], hand_ins: list[dict]) -> None:
         "collection",
         {hand_in_key: None, "collection_maker": None, item_key: None, "collection_quantity": None},
     )
-    hand_in_id = st.selectbox(
+
+    def send() -> None:
+        maker_id, item = entered("collection_maker"), entered(item_key)
+        quantity = whole(entered("collection_quantity"))
+        if not ask_for_missing(
+            "collection",
+            {t("field.maker"): maker_id, t("field.item"): item, t("field.quantity"): quantity},
+        ):
+            return
+        payload = {
+            "maker_id": maker_id,
+            "item": item,
+            "quantity": quantity,
+            "hand_in_id": entered(hand_in_key),
+        }
+        submit(
+            api,
+            "collection",
+            "/collections",
+            payload,
+            failure_heading=t("hub.failed"),
+            describe=movements_recorded,
+        )
+
+    st.selectbox(
         t("field.hand_in"),
         [None, *pending],
         format_func=lambda i: (
@@ -129,93 +167,88 @@ def record_collection(makers: list[dict], hand_ins: list[dict]) -> None:
         on_change=prefill_from_hand_in,
     )
     with st.form("collection", enter_to_submit=False):
-        maker_id = choice(
-            "field.maker", list(maker_names), "collection_maker", format_func=maker_names.get
+        choice("field.maker", list(maker_names), "collection_maker", format_func=maker_names.get)
+        choice("field.item", hub_views.PRINTED_ITEMS, item_key, format_func=item_label)
+        quantity_input("collection_quantity")
+        st.form_submit_button(
+            t("hub.collection.submit"), key="collection_submit", type="primary", on_click=send
         )
-        item = choice("field.item", hub_views.PRINTED_ITEMS, item_key, format_func=item_label)
-        quantity = quantity_input("collection_quantity")
-        if st.form_submit_button(
-            t("hub.collection.submit"), key="collection_submit", type="primary"
-        ) and ask_for_missing(
-            {t("field.maker"): maker_id, t("field.item"): item, t("field.quantity"): quantity}
-        ):
-            payload = {
-                "maker_id": maker_id,
-                "item": item,
-                "quantity": quantity,
-                "hand_in_id": hand_in_id,
-            }
-            submit(
-                api,
-                "collection",
-                "/collections",
-                payload,
-                failure_heading=t("hub.failed"),
-                describe=movements_recorded,
-            )
 
 
 def record_qc() -> None:
     show_outcome("qc")
     item_key = choice_key("qc_item")
     starting_values("qc", {item_key: None, "qc_passed": 0, "qc_rejected": 0, "qc_reason": ""})
+
+    def send() -> None:
+        item = entered(item_key)
+        if not ask_for_missing("qc", {t("field.item"): item}):
+            return
+        payload = {
+            "item": item,
+            "passed": whole(entered("qc_passed")) or 0,
+            "rejected": whole(entered("qc_rejected")) or 0,
+            "reason": entered("qc_reason") or None,
+        }
+        submit(
+            api,
+            "qc",
+            "/qc",
+            payload,
+            failure_heading=t("hub.failed"),
+            describe=movements_recorded,
+        )
+
     with st.form("qc", enter_to_submit=False):
-        item = choice("field.item", hub_views.PRINTED_ITEMS, item_key, format_func=item_label)
+        choice("field.item", hub_views.PRINTED_ITEMS, item_key, format_func=item_label)
         passed_column, rejected_column = st.columns(2)
         with passed_column:
-            passed = quantity_input("qc_passed", "field.passed", minimum=0)
+            quantity_input("qc_passed", "field.passed", minimum=0)
         with rejected_column:
-            rejected = quantity_input("qc_rejected", "field.rejected", minimum=0)
-        reason = st.text_input(t("field.reason"), key="qc_reason", max_chars=500)
-        if st.form_submit_button(
-            t("hub.qc.submit"), key="qc_submit", type="primary"
-        ) and ask_for_missing({t("field.item"): item}):
-            payload = {
-                "item": item,
-                "passed": passed or 0,
-                "rejected": rejected or 0,
-                "reason": reason or None,
-            }
-            submit(
-                api,
-                "qc",
-                "/qc",
-                payload,
-                failure_heading=t("hub.failed"),
-                describe=movements_recorded,
-            )
+            quantity_input("qc_rejected", "field.rejected", minimum=0)
+        st.text_input(t("field.reason"), key="qc_reason", max_chars=500)
+        st.form_submit_button(t("hub.qc.submit"), key="qc_submit", type="primary", on_click=send)
 
 
 def assemble_batch(products: list[dict], product_names: dict[str, str]) -> None:
     show_outcome("batch")
     product_key_widget = choice_key("batch_product")
     starting_values("batch", {product_key_widget: None, "batch_quantity": None})
+
+    def send() -> None:
+        product_key = entered(product_key_widget)
+        quantity = whole(entered("batch_quantity"))
+        if not ask_for_missing(
+            "batch", {t("field.product"): product_key, t("field.quantity"): quantity}
+        ):
+            return
+        payload = {"product_key": product_key, "quantity": quantity}
+        submit(
+            api,
+            "batch",
+            "/batches",
+            payload,
+            failure_heading=t("hub.failed"),
+            describe=lambda batch: t(
+                "hub.batch.done",
+                id=batch["id"],
+                goods=hub_views.goods(
+                    batch["product_key"], batch["quantity"], language, product_names
+                ),
+            ),
+        )
+
     with st.form("batch", enter_to_submit=False):
-        product_key = choice(
+        choice(
             "field.product",
             [product["key"] for product in products],
             product_key_widget,
             format_func=product_names.get,
         )
-        quantity = quantity_input("batch_quantity")
-        if st.form_submit_button(
-            t("hub.batch.submit"), key="batch_submit", type="primary"
-        ) and ask_for_missing({t("field.product"): product_key, t("field.quantity"): quantity}):
-            payload = {"product_key": product_key, "quantity": quantity}
-            submit(
-                api,
-                "batch",
-                "/batches",
-                payload,
-                failure_heading=t("hub.failed"),
-                describe=lambda batch: t(
-                    "hub.batch.done",
-                    id=batch["id"],
-                    goods=hub_views.goods(
-                        batch["product_key"], batch["quantity"], language, product_names
-                    ),
-                ),
-            )
+        quantity_input("batch_quantity")
+        st.form_submit_button(
+            t("hub.batch.submit"), key="batch_submit", type="primary", on_click=send
+        )
 
 
 def record_disinfection(batches: list[dict], product_names: dict[str, str]) -> None:
@@ -229,50 +262,55 @@ def record_disinfection(batches: list[dict], product_names: dict[str, str]) -> N
     starting_values(
         "disinfection", {batch_key: None, method_key: None, "disinfection_day": date.today()}
     )
+
+    def send() -> None:
+        batch_id, method = entered(batch_key), entered(method_key)
+        day = entered("disinfection_day")
+        if not ask_for_missing(
+            "disinfection",
+            {t("field.batch"): batch_id, t("field.method"): method, t("field.disinfected_on"): day},
+        ):
+            return
+        payload = {
+            "method": method,
+            "disinfected_at": hub_views.disinfected_at(day, date.today()),
+        }
+        submit(
+            api,
+            "disinfection",
+            f"/batches/{batch_id}/disinfection",
+            payload,
+            failure_heading=t("hub.failed"),
+            describe=lambda batch: t("hub.disinfection.done", id=batch["id"]),
+        )
+
     with st.form("disinfection", enter_to_submit=False):
-        batch_id = choice(
+        choice(
             "field.batch",
             list(waiting),
             batch_key,
             format_func=lambda i: hub_views.batch_label(waiting[i], language, product_names),
         )
-        method = choice(
+        choice(
             "field.method",
             hub_views.DISINFECTION_METHODS,
             method_key,
             format_func=lambda m: t(f"method.{m}"),
         )
-        day = st.date_input(
+        st.date_input(
             t("field.disinfected_on"),
             max_value=date.today(),
             format="DD/MM/YYYY",
             key="disinfection_day",
         )
-        if st.form_submit_button(
-            t("hub.disinfection.submit"), key="disinfection_submit", type="primary"
-        ) and ask_for_missing(
-            {t("field.batch"): batch_id, t("field.method"): method, t("field.disinfected_on"): day}
-        ):
-            payload = {
-                "method": method,
-                "disinfected_at": hub_views.disinfected_at(day, date.today()),
-            }
-            path = f"/batches/{batch_id}/disinfection"
-            submit(
-                api,
-                "disinfection",
-                path,
-                payload,
-                failure_heading=t("hub.failed"),
-                describe=lambda batch: t("hub.disinfection.done", id=batch["id"]),
-            )
+        st.form_submit_button(
+            t("hub.disinfection.submit"), key="disinfection_submit", type="primary", on_click=send
+        )
 
 
-def order_choice(form: str, orders: dict[int, dict], labels: dict[int, str]) -> int | None:
-    chosen: int | None = choice(
-        "field.order", list(orders), choice_key(f"{form}_order"), format_func=labels.get
-    )
-    return chosen
+def order_choice(key: str, orders: dict[int, dict], labels: dict[int, str]) -> None:
+    """The order a step's form is for, by its widget's key (read it with `entered`)."""
+    choice("field.order", list(orders), key, format_func=labels.get)
 
 
 def pack_for_order(orders: dict[int, dict], labels: dict[int, str]) -> None:
@@ -280,22 +318,32 @@ def pack_for_order(orders: dict[int, dict], labels: dict[int, str]) -> None:
     if not orders:
         st.info(t("hub.no_open_orders"))
         return
-    starting_values("packing", {choice_key("packing_order"): None, "packing_quantity": None})
+    order_key = choice_key("packing_order")
+    starting_values("packing", {order_key: None, "packing_quantity": None})
+
+    def send() -> None:
+        order_id = entered(order_key)
+        quantity = whole(entered("packing_quantity"))
+        if not ask_for_missing(
+            "packing", {t("field.order"): order_id, t("field.quantity"): quantity}
+        ):
+            return
+        payload = {"order_id": order_id, "quantity": quantity}
+        submit(
+            api,
+            "packing",
+            "/packings",
+            payload,
+            failure_heading=t("hub.failed"),
+            describe=movements_recorded,
+        )
+
     with st.form("packing", enter_to_submit=False):
-        order_id = order_choice("packing", orders, labels)
-        quantity = quantity_input("packing_quantity")
-        if st.form_submit_button(
-            t("hub.packing.submit"), key="packing_submit", type="primary"
-        ) and ask_for_missing({t("field.order"): order_id, t("field.quantity"): quantity}):
-            payload = {"order_id": order_id, "quantity": quantity}
-            submit(
-                api,
-                "packing",
-                "/packings",
-                payload,
-                failure_heading=t("hub.failed"),
-                describe=movements_recorded,
-            )
+        order_choice(order_key, orders, labels)
+        quantity_input("packing_quantity")
+        st.form_submit_button(
+            t("hub.packing.submit"), key="packing_submit", type="primary", on_click=send
+        )
 
 
 def deliver(orders: dict[int, dict], labels: dict[int, str]) -> None:
@@ -303,34 +351,45 @@ def deliver(orders: dict[int, dict], labels: dict[int, str]) -> None:
     if not orders:
         st.info(t("hub.nothing_packed"))
         return
-    starting_values(
-        "delivery",
-        {choice_key("delivery_order"): None, "delivery_quantity": None, "delivery_note": ""},
-    )
-    with st.form("delivery", enter_to_submit=False):
-        order_id = order_choice("delivery", orders, labels)
-        quantity = quantity_input("delivery_quantity")
-        note = st.text_input(t("field.note"), key="delivery_note", max_chars=500)
-        if st.form_submit_button(
-            t("hub.delivery.submit"), key="delivery_submit", type="primary"
-        ) and ask_for_missing({t("field.order"): order_id, t("field.quantity"): quantity}):
-            payload = {"order_id": order_id, "quantity": quantity, "note": note or None}
-            submit(
-                api,
-                "delivery",
-                "/deliveries",
-                payload,
-                failure_heading=t("hub.failed"),
-                describe=lambda delivery: t(
-                    "hub.delivery.done",
-                    goods=hub_views.goods(
-                        delivery["product_key"], delivery["quantity"], language, product_names
-                    ),
-                    order=delivery["order_id"],
-                    centre=centre_names.get(delivery["health_centre_id"], "—"),
-                    number=delivery["number"],
+    order_key = choice_key("delivery_order")
+    starting_values("delivery", {order_key: None, "delivery_quantity": None, "delivery_note": ""})
+
+    def send() -> None:
+        order_id = entered(order_key)
+        quantity = whole(entered("delivery_quantity"))
+        if not ask_for_missing(
+            "delivery", {t("field.order"): order_id, t("field.quantity"): quantity}
+        ):
+            return
+        payload = {
+            "order_id": order_id,
+            "quantity": quantity,
+            "note": entered("delivery_note") or None,
+        }
+        submit(
+            api,
+            "delivery",
+            "/deliveries",
+            payload,
+            failure_heading=t("hub.failed"),
+            describe=lambda delivery: t(
+                "hub.delivery.done",
+                goods=hub_views.goods(
+                    delivery["product_key"], delivery["quantity"], language, product_names
                 ),
-            )
+                order=delivery["order_id"],
+                centre=centre_names.get(delivery["health_centre_id"], "—"),
+                number=delivery["number"],
+            ),
+        )
+
+    with st.form("delivery", enter_to_submit=False):
+        order_choice(order_key, orders, labels)
+        quantity_input("delivery_quantity")
+        st.text_input(t("field.note"), key="delivery_note", max_chars=500)
+        st.form_submit_button(
+            t("hub.delivery.submit"), key="delivery_submit", type="primary", on_click=send
+        )
 
 
 PART_UPLOADS = "part_uploads"
@@ -354,55 +413,65 @@ def add_part(parts: list[dict]) -> None:
         },
     )
     uploads = st.session_state.setdefault(PART_UPLOADS, 0)
+    upload_key = f"part_file-{uploads}"
+
+    def send() -> None:
+        upload, key = entered(upload_key), entered("part_key") or ""
+        bom_role = entered(role_key)
+        if (
+            not ask_for_missing(
+                "part",
+                {
+                    t("field.stl_file"): upload,
+                    t("field.part_key"): key.strip(),
+                    t("field.bom_role"): bom_role,
+                },
+            )
+            or upload is None
+        ):
+            return
+        fields = {
+            "key": key,
+            "name_fr": entered("part_name_fr") or "",
+            "name_en": entered("part_name_en") or "",
+            "bom_role": bom_role,
+            "material": entered("part_material"),
+            "orientation": entered("part_orientation"),
+        }
+        upload_part(upload.name, upload.getvalue(), fields)
+
     with st.form("part", enter_to_submit=False):
-        upload = st.file_uploader(t("field.stl_file"), type=["stl"], key=f"part_file-{uploads}")
-        key = st.text_input(t("field.part_key"), key="part_key", max_chars=60)
-        name_fr = st.text_input(t("field.name_fr"), key="part_name_fr", max_chars=200)
-        name_en = st.text_input(t("field.name_en"), key="part_name_en", max_chars=200)
+        st.file_uploader(t("field.stl_file"), type=["stl"], key=upload_key)
+        st.text_input(t("field.part_key"), key="part_key", max_chars=60)
+        st.text_input(t("field.name_fr"), key="part_name_fr", max_chars=200)
+        st.text_input(t("field.name_en"), key="part_name_en", max_chars=200)
         role_column, material_column, orientation_column = st.columns(3)
         with role_column:
-            bom_role = choice(
-                "field.bom_role", hub_views.PRINTED_ITEMS, role_key, format_func=item_label
-            )
+            choice("field.bom_role", hub_views.PRINTED_ITEMS, role_key, format_func=item_label)
         with material_column:
-            material = choice("field.material", hub_views.MATERIALS, "part_material")
+            choice("field.material", hub_views.MATERIALS, "part_material")
         with orientation_column:
-            orientation = choice(
+            choice(
                 "field.orientation",
                 hub_views.ORIENTATIONS,
                 "part_orientation",
                 format_func=lambda name: hub_views.orientation_label(name, language),
             )
-        if (
-            st.form_submit_button(t("hub.part.submit"), key="part_submit", type="primary")
-            and ask_for_missing(
-                {
-                    t("field.stl_file"): upload,
-                    t("field.part_key"): key.strip(),
-                    t("field.bom_role"): bom_role,
-                }
-            )
-            and upload is not None
-        ):
-            fields = {
-                "key": key,
-                "name_fr": name_fr,
-                "name_en": name_en,
-                "bom_role": bom_role,
-                "material": material,
-                "orientation": orientation,
-            }
-            upload_part(upload.name, upload.getvalue(), fields)
+        st.form_submit_button(
+            t("hub.part.submit"), key="part_submit", type="primary", on_click=send
+        )
     st.subheader(t("hub.parts"))
     frame = hub_views.part_frame(parts, language)
     st.dataframe(board_views.with_headers(frame, language), hide_index=True, width="stretch")
 
 
 def upload_part(filename: str, content: bytes, fields: dict[str, str]) -> None:
+    """Send a new part from the part form's `on_click`; on success, empty the form and
+    give the next part a new uploader."""
     try:
         part = api.post("/parts", files={"file": (filename, content, "model/stl")}, data=fields)
     except ApiError as error:
-        show_api_error(error, heading=t("hub.failed"))
+        remember_refusal("part", error, t("hub.failed"))
         return
     clear_form("part")
     st.session_state[PART_UPLOADS] = st.session_state.get(PART_UPLOADS, 0) + 1
@@ -417,7 +486,6 @@ def upload_part(filename: str, content: bytes, fields: dict[str, str]) -> None:
             ),
         ),
     )
-    st.rerun()
 
 
 def trace_batches(batches: list[dict], product_names: dict[str, str]) -> None:
@@ -499,27 +567,29 @@ def labels_and_defects(batch_id: int) -> None:
             st.text(report["text"])
             makers = ", ".join(report["trace"]["makers"]) or "—"
             st.caption(t("hub.defects.makers", makers=makers))
-            if st.button(
+            st.button(
                 t("hub.defects.hold", batch=report["batch_id"]),
                 key=f"hold_from_defect_{report['id']}",
                 icon=":material/block:",
-            ):
-                hold_batch(report)
+                on_click=hold_batch,
+                args=(report,),
+            )
 
 
 def hold_batch(report: dict) -> None:
+    """Put a defect report's batch on hold, from its button's `on_click`; what the service
+    said is shown where the trace is drawn (`show_outcome("trace")`)."""
     reason = t("hub.defects.hold_reason", id=report["id"])
     body = {"scope": "batch", "id": report["batch_id"], "reason": reason}
     try:
         hold = api.post("/holds", body)
     except ApiError as error:
         if error.status == 404:
-            st.warning(t("hub.defects.no_holds"))
+            remember_not_sent("trace", t("hub.defects.no_holds"))
             return
-        show_api_error(error)
+        remember_refusal("trace", error)
         return
     remember_outcome("trace", t("hub.defects.held", batch=report["batch_id"], hold=hold["id"]))
-    st.rerun()
 
 
 def treasurer_exports() -> None:
@@ -587,40 +657,48 @@ def send_filament(makers: list[dict], lines: list[dict]) -> None:
             "filament_sent_note": "",
         },
     )
+
+    def send() -> None:
+        maker_id, material = entered("filament_sent_maker"), entered("filament_sent_material")
+        grams = whole(entered("filament_sent_grams"))
+        if not ask_for_missing(
+            "filament_sent",
+            {t("hub.filament.maker"): maker_id, t("field.filament_grams"): grams},
+        ):
+            return
+        payload = {
+            "maker_id": maker_id,
+            "material": material,
+            "grams": grams,
+            "note": entered("filament_sent_note") or None,
+        }
+        submit(
+            api,
+            "filament_sent",
+            "/filament/sent",
+            payload,
+            failure_heading=t("hub.failed"),
+            describe=lambda _change: t(
+                "hub.filament.done",
+                grams=format_count(grams, language),
+                material=material,
+                maker=maker_names.get(maker_id, "—"),
+            ),
+        )
+
     with st.form("filament_sent", enter_to_submit=False):
-        maker_id = choice(
+        choice(
             "hub.filament.maker",
             list(maker_names),
             "filament_sent_maker",
             format_func=maker_names.get,
         )
-        material = choice("field.material", hub_views.MATERIALS, "filament_sent_material")
-        grams = quantity_input("filament_sent_grams", "field.filament_grams")
-        note = st.text_input(t("field.note"), key="filament_sent_note", max_chars=200)
-        if st.form_submit_button(
-            t("hub.filament.submit"), key="filament_sent_submit", type="primary"
-        ) and ask_for_missing(
-            {t("hub.filament.maker"): maker_id, t("field.filament_grams"): grams}
-        ):
-            payload = {
-                "maker_id": maker_id,
-                "material": material,
-                "grams": grams,
-                "note": note or None,
-            }
-            submit(
-                api,
-                "filament_sent",
-                "/filament/sent",
-                payload,
-                failure_heading=t("hub.failed"),
-                describe=lambda _change: t(
-                    "hub.filament.done",
-                    grams=format_count(grams, language),
-                    material=material,
-                    maker=maker_names.get(maker_id, "—"),
-                ),
-            )
+        choice("field.material", hub_views.MATERIALS, "filament_sent_material")
+        quantity_input("filament_sent_grams", "field.filament_grams")
+        st.text_input(t("field.note"), key="filament_sent_note", max_chars=200)
+        st.form_submit_button(
+            t("hub.filament.submit"), key="filament_sent_submit", type="primary", on_click=send
+        )
     st.subheader(t("hub.filament.balances"))
     for sentence in filament_views.warnings(lines, language, own=False):
         st.warning(sentence, icon=":material/warning:")

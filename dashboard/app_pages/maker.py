@@ -15,6 +15,10 @@ from dashboard.formatting import format_count, timezone_label
 from dashboard.forms import (
     ask_for_missing,
     clear_form,
+    entered,
+    forget_outcome,
+    remember_outcome,
+    remember_refusal,
     show_outcome,
     starting_values,
     submit,
@@ -54,9 +58,13 @@ def show_new_credentials() -> None:
         if plugin:
             st.caption(t("maker.credentials.mqtt_password"))
             st.code(credentials["mqtt_password"], language=None)
-        if st.button(t("maker.credentials.dismiss"), key="credentials_dismiss"):
-            st.session_state.pop(CREDENTIALS_KEY, None)
-            st.rerun()
+        st.button(
+            t("maker.credentials.dismiss"), key="credentials_dismiss", on_click=forget_credentials
+        )
+
+
+def forget_credentials() -> None:
+    st.session_state.pop(CREDENTIALS_KEY, None)
 
 
 # A new printer's form as it starts, and again once a printer is registered: whole
@@ -75,8 +83,8 @@ PRINTER_FORM: dict[str, Any] = {
 }
 
 
-def bed_input(column: Any, label_key: str, key: str) -> int:
-    return int(column.number_input(t(label_key), min_value=1, max_value=2000, step=1, key=key))
+def bed_input(column: Any, label_key: str, key: str) -> None:
+    column.number_input(t(label_key), min_value=1, max_value=2000, step=1, key=key)
 
 
 def hours_starting_values(prefix: str) -> dict[str, Any]:
@@ -93,17 +101,17 @@ def hours_starting_values(prefix: str) -> dict[str, Any]:
     }
 
 
-def hours_fields(prefix: str) -> tuple[str, bool]:
+def hours_fields(prefix: str) -> None:
     """Draw the hours fields of a form (widget keys starting with `prefix`): around the
     clock, or a window on chosen days, or weekly hours typed out, and whether a print
-    may run on past them. The hours to send, and that last choice."""
-    always = st.checkbox(t("availability.always_field"), key=f"{prefix}_always")
+    may run on past them (`entered_hours` reads them)."""
+    st.checkbox(t("availability.always_field"), key=f"{prefix}_always")
     from_column, to_column = st.columns(2)
-    start = from_column.time_input(
+    from_column.time_input(
         t("availability.from"), key=f"{prefix}_from", help=t("availability.help"), step=900
     )
-    end = to_column.time_input(t("availability.to"), key=f"{prefix}_to", step=900)
-    days = st.multiselect(
+    to_column.time_input(t("availability.to"), key=f"{prefix}_to", step=900)
+    st.multiselect(
         t("availability.days"),
         hub_views.WEEKDAYS,
         format_func=lambda day: hub_views.day_label(day, language),
@@ -111,20 +119,34 @@ def hours_fields(prefix: str) -> tuple[str, bool]:
         help=t("availability.days_help"),
         key=choice_key(f"{prefix}_days"),
     )
-    weekly = st.text_input(
+    st.text_input(
         t("availability.weekly"),
         key=f"{prefix}_weekly",
         max_chars=hub_views.HOURS_MAX_LENGTH,
         placeholder=t("availability.weekly_placeholder"),
         help=t("availability.weekly_help"),
     )
-    unattended = st.checkbox(
+    st.checkbox(
         t("availability.unattended_field"),
         key=f"{prefix}_unattended",
         help=t("availability.unattended_help"),
     )
-    hours = hub_views.availability_window(start, end, always, days, weekly)
-    return hours, unattended and hours != hub_views.ALWAYS
+
+
+def entered_hours(prefix: str) -> tuple[str, bool]:
+    """What the hours fields of a form hold (see `hours_fields`), as its `on_click` reads
+    them: the hours to send, and whether a print may run on past them."""
+    hours = hub_views.availability_window(
+        entered(f"{prefix}_from"),
+        entered(f"{prefix}_to"),
+        bool(entered(f"{prefix}_always")),
+        entered(choice_key(f"{prefix}_days")) or [],
+        entered(f"{prefix}_weekly") or "",
+    )
+    return hours, bool(entered(f"{prefix}_unattended")) and hours != hub_views.ALWAYS
+
+
+CREDENTIAL_FIELDS = ("id", "name", "connection_kind", "token", "mqtt_username", "mqtt_password")
 
 
 def register_printer() -> None:
@@ -137,106 +159,110 @@ def register_printer() -> None:
             connection_key: hub_views.CONNECTION_KINDS[0],
         },
     )
-    with (
-        st.expander(t("maker.register"), icon=":material/add:"),
-        st.form("printer", enter_to_submit=False),
-    ):
-        name = st.text_input(t("field.printer_name"), key="printer_name", max_chars=120)
-        x_column, y_column, z_column = st.columns(3)
-        bed_x = bed_input(x_column, "field.bed_x", "printer_bed_x")
-        bed_y = bed_input(y_column, "field.bed_y", "printer_bed_y")
-        bed_z = bed_input(z_column, "field.bed_z", "printer_bed_z")
-        nozzle_column, material_column = st.columns(2)
-        nozzle = nozzle_column.selectbox(
-            t("field.nozzle"),
-            hub_views.NOZZLES_MM,
-            format_func=lambda size: hub_views.nozzle_label(size, language),
-            placeholder=t("form.choose"),
-            key="printer_nozzle",
-        )
-        material = material_column.selectbox(
-            t("field.material"),
-            hub_views.MATERIALS,
-            placeholder=t("form.choose"),
-            key="printer_material",
-        )
-        hours, unattended = hours_fields("printer")
-        connection = st.selectbox(
-            t("field.connection"),
-            hub_views.CONNECTION_KINDS,
-            format_func=lambda kind: t(f"connection.{kind}"),
-            placeholder=t("form.choose"),
-            key=connection_key,
-        )
-        st.caption(t("maker.plugin_fields"))
-        base_topic = st.text_input(
-            t("field.mqtt_base_topic"),
-            key="printer_base_topic",
-            help=t("field.mqtt_base_topic.help"),
-        )
-        octoprint_url = st.text_input(
-            t("field.octoprint_url"),
-            key="printer_octoprint_url",
-            help=t("field.octoprint_url.help"),
-        )
-        api_key = st.text_input(
-            t("field.octoprint_api_key"),
-            type="password",
-            key="printer_octoprint_key",
-            help=t("field.octoprint_api_key.help"),
-        )
-        if st.form_submit_button(
-            t("maker.register.submit"), key="printer_submit", type="primary"
-        ) and ask_for_missing({t("field.printer_name"): name.strip()}):
-            payload = {
-                "name": name,
-                "bed_x_mm": bed_x,
-                "bed_y_mm": bed_y,
-                "bed_z_mm": bed_z,
-                "nozzle_mm": nozzle,
-                "material": material,
-                "availability_hours": hours,
-                "unattended_prints": unattended,
-                "connection_kind": connection,
-                "mqtt_base_topic": base_topic or None,
-                "octoprint_url": octoprint_url or None,
-                "octoprint_api_key": api_key or None,
-            }
-            try:
-                printer = api.post("/printers", payload)
-            except ApiError as error:
-                show_api_error(error, heading=t("hub.failed"))
-            else:
-                st.session_state[CREDENTIALS_KEY] = {
-                    key: printer[key]
-                    for key in (
-                        "id",
-                        "name",
-                        "connection_kind",
-                        "token",
-                        "mqtt_username",
-                        "mqtt_password",
-                    )
-                }
-                clear_form("printer")
-                st.rerun()
+
+    def send() -> None:
+        name = entered("printer_name") or ""
+        if not ask_for_missing("printer", {t("field.printer_name"): name.strip()}):
+            return
+        hours, unattended = entered_hours("printer")
+        payload = {
+            "name": name,
+            "bed_x_mm": int(entered("printer_bed_x")),
+            "bed_y_mm": int(entered("printer_bed_y")),
+            "bed_z_mm": int(entered("printer_bed_z")),
+            "nozzle_mm": entered("printer_nozzle"),
+            "material": entered("printer_material"),
+            "availability_hours": hours,
+            "unattended_prints": unattended,
+            "connection_kind": entered(connection_key),
+            "mqtt_base_topic": entered("printer_base_topic") or None,
+            "octoprint_url": entered("printer_octoprint_url") or None,
+            "octoprint_api_key": entered("printer_octoprint_key") or None,
+        }
+        # No idempotency key: the service never keeps a new printer's token for a replay.
+        try:
+            printer = api.post("/printers", payload)
+        except ApiError as error:
+            remember_refusal("printer", error, t("hub.failed"))
+        else:
+            forget_outcome("printer")
+            st.session_state[CREDENTIALS_KEY] = {key: printer[key] for key in CREDENTIAL_FIELDS}
+            clear_form("printer")
+
+    with st.expander(t("maker.register"), icon=":material/add:"):
+        show_outcome("printer")
+        with st.form("printer", enter_to_submit=False):
+            st.text_input(t("field.printer_name"), key="printer_name", max_chars=120)
+            x_column, y_column, z_column = st.columns(3)
+            bed_input(x_column, "field.bed_x", "printer_bed_x")
+            bed_input(y_column, "field.bed_y", "printer_bed_y")
+            bed_input(z_column, "field.bed_z", "printer_bed_z")
+            nozzle_column, material_column = st.columns(2)
+            nozzle_column.selectbox(
+                t("field.nozzle"),
+                hub_views.NOZZLES_MM,
+                format_func=lambda size: hub_views.nozzle_label(size, language),
+                placeholder=t("form.choose"),
+                key="printer_nozzle",
+            )
+            material_column.selectbox(
+                t("field.material"),
+                hub_views.MATERIALS,
+                placeholder=t("form.choose"),
+                key="printer_material",
+            )
+            hours_fields("printer")
+            st.selectbox(
+                t("field.connection"),
+                hub_views.CONNECTION_KINDS,
+                format_func=lambda kind: t(f"connection.{kind}"),
+                placeholder=t("form.choose"),
+                key=connection_key,
+            )
+            st.caption(t("maker.plugin_fields"))
+            st.text_input(
+                t("field.mqtt_base_topic"),
+                key="printer_base_topic",
+                help=t("field.mqtt_base_topic.help"),
+            )
+            st.text_input(
+                t("field.octoprint_url"),
+                key="printer_octoprint_url",
+                help=t("field.octoprint_url.help"),
+            )
+            st.text_input(
+                t("field.octoprint_api_key"),
+                type="password",
+                key="printer_octoprint_key",
+                help=t("field.octoprint_api_key.help"),
+            )
+            st.form_submit_button(
+                t("maker.register.submit"), key="printer_submit", type="primary", on_click=send
+            )
+
+
+def clear_bed(printer: dict[str, Any]) -> None:
+    """A clear-bed button's `on_click`."""
+    try:
+        api.post(f"/printers/{printer['id']}/clear-bed")
+    except ApiError as error:
+        remember_refusal("clear_bed", error)
+    else:
+        remember_outcome("clear_bed", t("maker.clear_bed_done", name=printer["name"]))
 
 
 def clear_bed_buttons(waiting: list[dict]) -> None:
+    show_outcome("clear_bed")
     for printer in waiting:
-        if st.button(
+        st.button(
             t("maker.clear_bed", name=printer["name"]),
             key=f"clear_bed_{printer['id']}",
             help=t("maker.clear_bed_help"),
             type="primary",
             icon=":material/check_circle:",
-        ):
-            try:
-                api.post(f"/printers/{printer['id']}/clear-bed")
-            except ApiError as error:
-                show_api_error(error)
-            else:
-                st.success(t("maker.clear_bed_done", name=printer["name"]))
+            on_click=clear_bed,
+            args=(printer,),
+        )
 
 
 Reads = dict[str, tuple[str, dict[str, Any]]]
@@ -315,37 +341,43 @@ def hand_in_parts(answers: dict[str, Any]) -> None:
     show_outcome("hand_in")
     item_key = choice_key("hand_in_item")
     starting_values("hand_in", {item_key: None, "hand_in_qty": None, "hand_in_note": ""})
+
+    def send() -> None:
+        item, quantity = entered(item_key), entered("hand_in_qty")
+        if not ask_for_missing("hand_in", {t("field.item"): item, t("field.quantity"): quantity}):
+            return
+        submit(
+            api,
+            "hand_in",
+            "/hand-ins",
+            {"item": item, "quantity": int(quantity or 0), "note": entered("hand_in_note") or None},
+            failure_heading=t("hub.failed"),
+            describe=lambda declared: t(
+                "maker.hand_in.done",
+                id=declared["id"],
+                goods=hub_views.goods(declared["item"], declared["quantity"], language),
+            ),
+        )
+
     with st.form("hand_in", enter_to_submit=False):
-        item = st.selectbox(
+        st.selectbox(
             t("field.item"),
             hub_views.PRINTED_ITEMS,
             format_func=lambda item: hub_views.item_label(item, language),
             placeholder=t("form.choose"),
             key=item_key,
         )
-        quantity = st.number_input(
+        st.number_input(
             t("field.quantity"),
             min_value=1,
             step=1,
             placeholder=t("form.type_number"),
             key="hand_in_qty",
         )
-        note = st.text_input(t("field.note"), key="hand_in_note", max_chars=500)
-        if st.form_submit_button(
-            t("maker.hand_in.submit"), key="hand_in_submit", type="primary"
-        ) and ask_for_missing({t("field.item"): item, t("field.quantity"): quantity}):
-            submit(
-                api,
-                "hand_in",
-                "/hand-ins",
-                {"item": item, "quantity": int(quantity or 0), "note": note or None},
-                failure_heading=t("hub.failed"),
-                describe=lambda declared: t(
-                    "maker.hand_in.done",
-                    id=declared["id"],
-                    goods=hub_views.goods(declared["item"], declared["quantity"], language),
-                ),
-            )
+        st.text_input(t("field.note"), key="hand_in_note", max_chars=500)
+        st.form_submit_button(
+            t("maker.hand_in.submit"), key="hand_in_submit", type="primary", on_click=send
+        )
     st.subheader(t("maker.hand_ins"))
     hand_ins = answer_or_show(answers, "hand_ins")
     if hand_ins is None:
@@ -385,38 +417,42 @@ def my_filament(answers: dict[str, Any]) -> None:
             "filament_reason": "",
         },
     )
+
+    def send() -> None:
+        material, grams = entered("filament_material"), int(entered("filament_grams"))
+        submit(
+            api,
+            "filament",
+            "/makers/me/filament",
+            {"material": material, "grams": grams, "reason": entered("filament_reason") or None},
+            failure_heading=t("hub.failed"),
+            describe=lambda _change: t(
+                "maker.filament.done",
+                grams=format_count(grams, language),
+                material=material,
+            ),
+        )
+
     with st.form("filament", enter_to_submit=False):
         material_column, grams_column = st.columns(2)
-        material = material_column.selectbox(
+        material_column.selectbox(
             t("field.material"),
             hub_views.MATERIALS,
             placeholder=t("form.choose"),
             key="filament_material",
         )
-        grams = int(
-            grams_column.number_input(
-                t("field.filament_grams"),
-                min_value=-100_000,
-                max_value=100_000,
-                step=50,
-                key="filament_grams",
-                help=t("field.filament_grams.help"),
-            )
+        grams_column.number_input(
+            t("field.filament_grams"),
+            min_value=-100_000,
+            max_value=100_000,
+            step=50,
+            key="filament_grams",
+            help=t("field.filament_grams.help"),
         )
-        reason = st.text_input(t("field.filament_reason"), key="filament_reason", max_chars=200)
-        if st.form_submit_button(t("maker.filament.submit"), key="filament_submit", type="primary"):
-            submit(
-                api,
-                "filament",
-                "/makers/me/filament",
-                {"material": material, "grams": grams, "reason": reason or None},
-                failure_heading=t("hub.failed"),
-                describe=lambda _change: t(
-                    "maker.filament.done",
-                    grams=format_count(grams, language),
-                    material=material,
-                ),
-            )
+        st.text_input(t("field.filament_reason"), key="filament_reason", max_chars=200)
+        st.form_submit_button(
+            t("maker.filament.submit"), key="filament_submit", type="primary", on_click=send
+        )
 
 
 def printer_hours(answers: dict[str, Any]) -> None:
@@ -432,30 +468,36 @@ def printer_hours(answers: dict[str, Any]) -> None:
     if st.session_state.get("hours_printer") not in names:  # first draw, or deleted since
         st.session_state.pop("hours_printer", None)
     starting_values("hours", {"hours_printer": printers[0]["id"], **hours_starting_values("hours")})
+
+    def send() -> None:
+        hours, unattended = entered_hours("hours")
+        submit(
+            api,
+            "hours",
+            f"/printers/{entered('hours_printer')}",
+            {"availability_hours": hours, "unattended_prints": unattended},
+            failure_heading=t("hub.failed"),
+            describe=lambda printer: t(
+                "maker.hours.done",
+                printer=printer["name"],
+                hours=hub_views.availability_text(
+                    printer["availability_hours"], language, printer["unattended_prints"]
+                ),
+            ),
+            method="PATCH",
+        )
+
     with st.form("hours", enter_to_submit=False):
-        printer_id = st.selectbox(
+        st.selectbox(
             t("field.hours_printer"),
             list(names),
             format_func=lambda printer_id: names[printer_id],
             key="hours_printer",
         )
-        hours, unattended = hours_fields("hours")
-        if st.form_submit_button(t("maker.hours.submit"), key="hours_submit", type="primary"):
-            submit(
-                api,
-                "hours",
-                f"/printers/{printer_id}",
-                {"availability_hours": hours, "unattended_prints": unattended},
-                failure_heading=t("hub.failed"),
-                describe=lambda printer: t(
-                    "maker.hours.done",
-                    printer=printer["name"],
-                    hours=hub_views.availability_text(
-                        printer["availability_hours"], language, printer["unattended_prints"]
-                    ),
-                ),
-                method="PATCH",
-            )
+        hours_fields("hours")
+        st.form_submit_button(
+            t("maker.hours.submit"), key="hours_submit", type="primary", on_click=send
+        )
 
 
 def pauses_and_holidays(answers: dict[str, Any]) -> None:

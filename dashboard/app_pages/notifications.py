@@ -14,7 +14,14 @@ import streamlit as st
 
 from dashboard.account import signed_in_account, signed_in_api
 from dashboard.client import ApiError, cached_get, send, show_api_error
-from dashboard.forms import clear_form, remember_outcome, show_outcome, starting_values
+from dashboard.forms import (
+    clear_form,
+    entered,
+    remember_outcome,
+    remember_refusal,
+    show_outcome,
+    starting_values,
+)
 from dashboard.i18n import LANGUAGE_NAMES, choice_key, current_language, t
 
 CHANNELS = ("email", "sms", "chat", "none")
@@ -36,28 +43,48 @@ def put(path: str, body: Any) -> Any:
 
 
 def save(path: str, body: Any, form: str, done_key: str, failed_key: str) -> None:
+    """PUT a form's values, from its `on_click`, and keep what the service said."""
     try:
         put(path, body)
     except ApiError as error:
-        show_api_error(error, heading=t(failed_key))
+        remember_refusal(form, error, t(failed_key))
         return
     clear_form(form)
     remember_outcome(form, t(done_key))
-    st.rerun()
 
 
 def contact_form(contact: dict[str, Any]) -> None:
     st.subheader(t("notif.contact"))
     show_outcome("contact")
     masked = contact.get("chat_url_masked")
+    is_maker = account.get("role") == "maker"
     # The webhook is never shown back: its field and the box that removes it start empty,
     # and are emptied again once saved.
     starting_values("contact", {"contact_chat": "", "contact_chat_remove": False})
+
+    def send() -> None:
+        body: dict[str, Any] = {}
+        if is_maker:
+            remind, delay = entered("contact_remind"), entered("contact_reminder_minutes")
+            body["bed_reminder_minutes"] = int(delay) if remind else None
+        body |= {
+            "email": (entered("contact_email") or "").strip() or None,
+            "phone": (entered("contact_phone") or "").strip() or None,
+            "language": entered("contact_language"),
+            "night_messages": entered("contact_night"),
+        }
+        chat_url = (entered("contact_chat") or "").strip()
+        if chat_url:
+            body["chat_url"] = chat_url
+        elif bool(masked) and entered("contact_chat_remove"):
+            body["chat_url"] = None
+        save("/me/contact", body, "contact", "notif.contact_saved", "notif.contact_failed")
+
     with st.form("contact", enter_to_submit=False):
-        email = st.text_input(
+        st.text_input(
             t("notif.email"), value=contact.get("email") or "", max_chars=254, key="contact_email"
         )
-        phone = st.text_input(
+        st.text_input(
             t("notif.phone"),
             value=contact.get("phone") or "",
             max_chars=20,
@@ -66,18 +93,17 @@ def contact_form(contact: dict[str, Any]) -> None:
         )
         if masked:
             st.caption(t("notif.chat_saved", url=masked))
-        chat_url = st.text_input(
+        st.text_input(
             t("notif.chat"),
             max_chars=1000,
             type="password",
             help=t("notif.chat_help"),
             key="contact_chat",
         )
-        remove_chat = bool(masked) and st.checkbox(
-            t("notif.chat_remove"), key="contact_chat_remove"
-        )
+        if masked:
+            st.checkbox(t("notif.chat_remove"), key="contact_chat_remove")
         languages = list(LANGUAGE_NAMES)
-        message_language = st.selectbox(
+        st.selectbox(
             t("notif.language"),
             languages,
             index=languages.index(contact.get("language") or "fr"),
@@ -85,13 +111,10 @@ def contact_form(contact: dict[str, Any]) -> None:
             placeholder=t("form.choose"),
             key="contact_language",
         )
-        body: dict[str, Any] = {}
-        if account.get("role") == "maker":
+        if is_maker:
             minutes = contact.get("bed_reminder_minutes")
-            remind = st.checkbox(
-                t("notif.reminder"), value=minutes is not None, key="contact_remind"
-            )
-            delay = st.number_input(
+            st.checkbox(t("notif.reminder"), value=minutes is not None, key="contact_remind")
+            st.number_input(
                 t("notif.reminder_minutes"),
                 min_value=REMINDER_MINUTES[0],
                 max_value=REMINDER_MINUTES[1],
@@ -99,22 +122,12 @@ def contact_form(contact: dict[str, Any]) -> None:
                 step=5,
                 key="contact_reminder_minutes",
             )
-            body["bed_reminder_minutes"] = int(delay) if remind else None
-        night = st.checkbox(
+        st.checkbox(
             t("notif.night"), value=bool(contact.get("night_messages")), key="contact_night"
         )
-        if st.form_submit_button(t("notif.contact_submit"), key="contact_submit", type="primary"):
-            body |= {
-                "email": email.strip() or None,
-                "phone": phone.strip() or None,
-                "language": message_language,
-                "night_messages": night,
-            }
-            if chat_url.strip():
-                body["chat_url"] = chat_url.strip()
-            elif remove_chat:
-                body["chat_url"] = None
-            save("/me/contact", body, "contact", "notif.contact_saved", "notif.contact_failed")
+        st.form_submit_button(
+            t("notif.contact_submit"), key="contact_submit", type="primary", on_click=send
+        )
 
 
 def missing_addresses(contact: dict[str, Any], choices: list[dict[str, Any]]) -> list[str]:
@@ -136,26 +149,32 @@ def channels_form(contact: dict[str, Any], choices: list[dict[str, Any]]) -> Non
     show_outcome("channels")
     for channel in missing_addresses(contact, choices):
         st.warning(t("notif.missing_address", channel=t(f"channel.{channel}")), icon="✉️")
+    keys = {choice["kind"]: choice_key(f"channel_{choice['kind']}") for choice in choices}
+
+    def send() -> None:
+        chosen = {kind: entered(key) for kind, key in keys.items()}
+        save(
+            "/me/notifications",
+            {"channels": chosen},
+            "channels",
+            "notif.channels_saved",
+            "notif.channels_failed",
+        )
+
     with st.form("channels", enter_to_submit=False):
-        chosen: dict[str, str] = {}
         for choice in choices:
             kind = choice["kind"]
-            chosen[kind] = st.selectbox(
+            st.selectbox(
                 t(f"message_kind.{kind}"),
                 CHANNELS,
                 index=CHANNELS.index(choice["channel"]),
                 format_func=lambda channel: t(f"channel.{channel}"),
                 placeholder=t("form.choose"),
-                key=choice_key(f"channel_{kind}"),
+                key=keys[kind],
             )
-        if st.form_submit_button(t("notif.channels_submit"), key="channels_submit", type="primary"):
-            save(
-                "/me/notifications",
-                {"channels": chosen},
-                "channels",
-                "notif.channels_saved",
-                "notif.channels_failed",
-            )
+        st.form_submit_button(
+            t("notif.channels_submit"), key="channels_submit", type="primary", on_click=send
+        )
 
 
 st.title(t("notif.title"))

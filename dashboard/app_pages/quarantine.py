@@ -15,8 +15,11 @@ from dashboard.client import ApiError, show_api_error
 from dashboard.formatting import format_count, format_date, format_datetime, timezone_label
 from dashboard.forms import (
     ask_for_missing,
+    entered,
+    forget_outcome,
     post_once,
     remember_outcome,
+    remember_refusal,
     show_outcome,
     starting_values,
     submit,
@@ -74,12 +77,13 @@ def hold_title(hold: dict, names: dict[str, dict[int, str]]) -> str:
 def place_hold(names: dict[str, dict[int, str]]) -> None:
     show_outcome("hold")
     st.subheader(t("quarantine.place"))
+    scope_key = choice_key("hold_scope")
     scope = st.selectbox(
         t("quarantine.scope"),
         SCOPES,
         format_func=lambda name: t(f"quarantine.scope.{name}"),
         placeholder=t("form.choose"),
-        key=choice_key("hold_scope"),
+        key=scope_key,
     )
     today = date.today()
     target_key = f"hold_target_{scope}"
@@ -92,37 +96,65 @@ def place_hold(names: dict[str, dict[int, str]]) -> None:
             "hold_until": today,
         },
     )
-    with st.form("hold", enter_to_submit=False):
+
+    def send() -> None:
+        scope = entered(scope_key)
+        reason = entered("hold_reason") or ""
         payload: dict[str, object] = {"scope": scope}
         target: Any = None
         if scope == "period":
-            since = st.date_input(
+            payload |= {"since": str(entered("hold_since")), "until": str(entered("hold_until"))}
+        elif scope in NAMED_SCOPES:
+            target = entered(f"hold_target_{scope}")
+            payload["id"] = target
+        else:
+            target = entered(f"hold_target_{scope}")
+            payload["id"] = None if target is None else int(target)
+        payload["reason"] = reason
+        required = {} if scope == "period" else {t(f"quarantine.scope.{scope}_field"): target}
+        required[t("quarantine.reason")] = reason.strip()
+        if not ask_for_missing("hold", required):
+            return
+        submit(
+            api,
+            "hold",
+            "/holds",
+            payload,
+            failure_heading=t("quarantine.failed"),
+            describe=lambda hold: t(
+                "quarantine.placed",
+                id=hold["id"],
+                held=format_count(hold["held"], language),
+            ),
+        )
+
+    with st.form("hold", enter_to_submit=False):
+        if scope == "period":
+            st.date_input(
                 t("quarantine.since"),
                 min_value=today - timedelta(days=365),
                 max_value=today,
                 format="DD/MM/YYYY",
                 key="hold_since",
             )
-            until = st.date_input(
+            st.date_input(
                 t("quarantine.until"),
                 min_value=today - timedelta(days=365),
                 max_value=today,
                 format="DD/MM/YYYY",
                 key="hold_until",
             )
-            payload |= {"since": str(since), "until": str(until)}
         elif scope in NAMED_SCOPES:
             choices: dict[int, str] = names[scope]
-            target = st.selectbox(
+            st.selectbox(
                 t(f"quarantine.scope.{scope}_field"),
                 list(choices),
                 format_func=lambda target_id: choices.get(target_id, str(target_id)),
                 placeholder=t("form.choose"),
                 key=target_key,
             )
-            payload["id"] = target
         else:
-            target = st.number_input(
+            st.number_input(
                 t(f"quarantine.scope.{scope}_field"),
                 min_value=1,
                 max_value=2_147_483_647,
@@ -130,26 +162,10 @@ def place_hold(names: dict[str, dict[int, str]]) -> None:
                 placeholder=t("form.type_number"),
                 key=target_key,
             )
-            payload["id"] = None if target is None else int(target)
-        reason = st.text_input(t("quarantine.reason"), key="hold_reason", max_chars=500)
-        payload["reason"] = reason
-        required = {} if scope == "period" else {t(f"quarantine.scope.{scope}_field"): target}
-        required[t("quarantine.reason")] = reason.strip()
-        if st.form_submit_button(
-            t("quarantine.submit"), key="hold_submit", type="primary"
-        ) and ask_for_missing(required):
-            submit(
-                api,
-                "hold",
-                "/holds",
-                payload,
-                failure_heading=t("quarantine.failed"),
-                describe=lambda hold: t(
-                    "quarantine.placed",
-                    id=hold["id"],
-                    held=format_count(hold["held"], language),
-                ),
-            )
+        st.text_input(t("quarantine.reason"), key="hold_reason", max_chars=500)
+        st.form_submit_button(
+            t("quarantine.submit"), key="hold_submit", type="primary", on_click=send
+        )
 
 
 def show_hold(hold: dict) -> None:
@@ -192,29 +208,37 @@ def show_hold(hold: dict) -> None:
 
 
 def act_on_hold(hold_id: int) -> None:
-    release, scrap = st.columns(2)
-    if release.button(
-        t("quarantine.release"), key=f"release_{hold_id}", icon=":material/lock_open:"
-    ):
-        outcome = post_once(api, f"release_{hold_id}", f"/holds/{hold_id}/release", None)
+    """Release or scrap the hold, each from its button's `on_click`; a refusal is shown
+    by the buttons, a success above the form, with the hold placed."""
+    form = f"hold_{hold_id}"
+
+    def act(action: str, payload: Any, done_key: str) -> None:
+        forget_outcome(form)
+        outcome = post_once(api, f"{action}_{hold_id}", f"/holds/{hold_id}/{action}", payload)
         if outcome.error is not None:
-            show_api_error(outcome.error, heading=t("quarantine.failed"))
+            remember_refusal(form, outcome.error, t("quarantine.failed"))
         else:
-            remember_outcome("hold", t("quarantine.released", id=hold_id))
-            st.rerun()
-    with scrap:
-        reason = st.text_input(
-            t("quarantine.scrap_why"), key=f"scrap_reason_{hold_id}", max_chars=500
+            remember_outcome("hold", t(done_key, id=hold_id))
+
+    def release() -> None:
+        act("release", None, "quarantine.released")
+
+    def scrap() -> None:
+        act("scrap", {"reason": entered(f"scrap_reason_{hold_id}") or ""}, "quarantine.scrapped")
+
+    show_outcome(form)
+    release_column, scrap_column = st.columns(2)
+    release_column.button(
+        t("quarantine.release"),
+        key=f"release_{hold_id}",
+        icon=":material/lock_open:",
+        on_click=release,
+    )
+    with scrap_column:
+        st.text_input(t("quarantine.scrap_why"), key=f"scrap_reason_{hold_id}", max_chars=500)
+        st.button(
+            t("quarantine.scrap"), key=f"scrap_{hold_id}", icon=":material/delete:", on_click=scrap
         )
-        if st.button(t("quarantine.scrap"), key=f"scrap_{hold_id}", icon=":material/delete:"):
-            outcome = post_once(
-                api, f"scrap_{hold_id}", f"/holds/{hold_id}/scrap", {"reason": reason}
-            )
-            if outcome.error is not None:
-                show_api_error(outcome.error, heading=t("quarantine.failed"))
-            else:
-                remember_outcome("hold", t("quarantine.scrapped", id=hold_id))
-                st.rerun()
 
 
 def show_recall(hold_id: int) -> None:
@@ -243,13 +267,24 @@ def show_recall(hold_id: int) -> None:
         st.caption(
             t("quarantine.recall.told", time=format_datetime(recall["notified_at"], language))
         )
-    elif st.button(t("quarantine.recall.mark_told"), key=f"told_{hold_id}"):
-        try:
-            api.post(f"/holds/{hold_id}/recall/notified")
-        except ApiError as error:
-            show_api_error(error)
-            return
-        st.rerun()
+    else:
+        st.button(
+            t("quarantine.recall.mark_told"),
+            key=f"told_{hold_id}",
+            on_click=mark_told,
+            args=(hold_id,),
+        )
+        show_outcome(f"told_{hold_id}")
+
+
+def mark_told(hold_id: int) -> None:
+    """From the button's `on_click`: the page is drawn next, with the time it was told."""
+    form = f"told_{hold_id}"
+    forget_outcome(form)
+    try:
+        api.post(f"/holds/{hold_id}/recall/notified")
+    except ApiError as error:
+        remember_refusal(form, error)
 
 
 st.title(t("page.quarantine"))
