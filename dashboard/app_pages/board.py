@@ -1,10 +1,11 @@
-"""The coordinator's production board: alerts, tiles, funnel and throughput, then the
-printers, the queue and the orders, each part refreshing itself every few seconds.
+"""The coordinator's production board: alerts and tiles, then the printers, the queue,
+the orders and the trends (funnel and throughput) in tabs, each part refreshing itself
+every few seconds.
 
 What a browser waits for, and redraws at each refresh, is kept small: the summary is
 one request; the names of parts, products and health centres, which seldom change, are
-read together once a minute; the charts are redrawn every half-minute; and only the
-open tab's table is read, computed and sent.
+read together once a minute; and only the open tab is read, computed and sent, so the
+charts are drawn only when their tab is open.
 """
 
 from __future__ import annotations
@@ -24,7 +25,6 @@ from dashboard.formatting import format_count, format_time, timezone_label
 from dashboard.i18n import choice_key, current_language, t
 
 REFRESH_SECONDS = 5
-CHARTS_REFRESH_SECONDS = 30
 NAMES_SECONDS = 60
 GRID_PAGE_SIZE = 50
 QUEUE_SHOWN = 50
@@ -166,34 +166,6 @@ def summary_section() -> None:
     show_tiles(t("board.section.supplies"), views.supply_kpis(summary, language))
 
 
-@st.fragment(run_every=CHARTS_REFRESH_SECONDS)
-def charts_section() -> None:
-    """The funnel and the throughput: trends, redrawn less often than the tiles (a chart
-    costs the browser far more to draw than a figure). It runs after the tiles, so it
-    finds their summary in the client's cache rather than asking for it again."""
-    language = current_language()
-    summary = api.get_or_show_error("/board")
-    if summary is None:
-        return
-    funnel_column, throughput_column = st.columns(2)
-    with funnel_column:
-        st.subheader(t("board.funnel"))
-        st.caption(t("board.funnel_caption"))
-        st.altair_chart(funnel_chart(views.funnel_frame(summary, language)), width="stretch")
-        table = views.funnel_table(summary, language)
-        counts = {
-            name: st.column_config.TextColumn(name, alignment="right") for name in table.columns[1:]
-        }
-        st.dataframe(table, hide_index=True, width="stretch", column_config=counts)
-    with throughput_column:
-        st.subheader(t("board.throughput"))
-        bars = views.bar_width_words(summary["throughput_bar_minutes"], language)
-        st.caption(t("board.throughput_caption", bars=bars))
-        frame = views.throughput_frame(summary, language)
-        st.altair_chart(throughput_chart(frame), width="stretch")
-    st.caption(t("board.charts_refreshed", seconds=CHARTS_REFRESH_SECONDS))
-
-
 # --- the tabs -------------------------------------------------------------------------
 
 
@@ -265,6 +237,31 @@ def printer_grid(language: str, names: views.Names) -> None:
     )
 
 
+def trends(language: str, _names: views.Names) -> None:
+    """The funnel and the throughput: trends, in a tab of their own, since a chart costs
+    the browser far more to draw than a figure (half a second of the board's first page
+    on this machine). The summary comes from the client's cache, read by the tiles."""
+    summary = api.get_or_show_error("/board")
+    if summary is None:
+        return
+    funnel_column, throughput_column = st.columns(2)
+    with funnel_column:
+        st.subheader(t("board.funnel"))
+        st.caption(t("board.funnel_caption"))
+        st.altair_chart(funnel_chart(views.funnel_frame(summary, language)), width="stretch")
+        table = views.funnel_table(summary, language)
+        counts = {
+            name: st.column_config.TextColumn(name, alignment="right") for name in table.columns[1:]
+        }
+        st.dataframe(table, hide_index=True, width="stretch", column_config=counts)
+    with throughput_column:
+        st.subheader(t("board.throughput"))
+        bars = views.bar_width_words(summary["throughput_bar_minutes"], language)
+        st.caption(t("board.throughput_caption", bars=bars))
+        frame = views.throughput_frame(summary, language)
+        st.altair_chart(throughput_chart(frame), width="stretch")
+
+
 def job_queue(language: str, names: views.Names) -> None:
     """The next jobs in the order the dispatcher takes them."""
     queue = api.get_or_show_error("/board/queue", limit=QUEUE_SHOWN)
@@ -304,14 +301,14 @@ def lists_section() -> None:
     On a page's first run it runs beside the summary (its reads are other ones)."""
     language = current_language()
     tabs = st.tabs(
-        [t("board.printers"), t("board.queue"), t("board.orders")],
+        [t("board.printers"), t("board.queue"), t("board.orders"), t("board.trends")],
         key=choice_key("board_tab"),
         on_change="rerun",
     )
     names = names_or_error(language)
     if names is None:
         return
-    for tab, show in zip(tabs, (printer_grid, job_queue, order_list), strict=True):
+    for tab, show in zip(tabs, (printer_grid, job_queue, order_list, trends), strict=True):
         if tab.open:
             with tab:
                 show(language, names)
@@ -320,5 +317,4 @@ def lists_section() -> None:
 st.title(t("board.title"))
 st.caption(t("board.timezone", zone=timezone_label(current_language())))
 summary_section()
-charts_section()
 lists_section()

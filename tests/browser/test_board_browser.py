@@ -92,6 +92,8 @@ def test_the_coordinators_board_shows_the_services_figures(
     sign_in(page, board_url, network.coordinator, french("board.title"))
     refreshed = page.get_by_text("Mis à jour à")
     expect(refreshed).to_be_visible(timeout=STREAMLIT_MS)
+    expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(0)  # in their own tab
+    page.get_by_role("tab", name=french("board.trends")).click()
     expect(page.get_by_test_id("stVegaLiteChart")).to_have_count(2, timeout=STREAMLIT_MS)
     funnel = page.get_by_test_id("stVegaLiteChart").first
     expect(funnel).to_have_attribute("aria-label", french("board.funnel"), timeout=STREAMLIT_MS)

@@ -57,11 +57,11 @@ def test_the_board_shows_the_services_figures_in_french_then_english(
     assert grid["Maker"].tolist() == ["Camille"]
     assert grid["État"].tolist() == ["Hors ligne"]
     assert "Fuseau horaire : heure de Paris (UTC" in texts(app.caption)
-    assert "par tranche de 5 minutes" in texts(app.caption)
     assert app.selectbox(key="grid_state-fr").value == "all"
     assert app.selectbox(key="grid_state-fr").placeholder == "Choisissez un état"
-    # Only the open tab is drawn: the queue and the orders wait for their tab.
+    # Only the open tab is drawn: the queue, the orders and the charts wait for their tab.
     assert not [frame for frame in app.dataframe if "Rang" in frame.value.columns]
+    assert not app.get("vega_lite_chart")
 
     queue = open_tab(app, "File d'attente des impressions")
     assert frame_with(queue, "Pièce")["Pièce"].tolist() == ["Renfort inférieur de visière"]
@@ -70,6 +70,11 @@ def test_the_board_shows_the_services_figures_in_french_then_english(
     orders = frame_with(open_tab(app, "Commandes"), "Établissement")
     assert sorted(orders["Quantité"].tolist()) == [8, 1_500]
     assert set(orders["Établissement"]) == {"CH Abbeville"}
+
+    trends = open_tab(app, "Tendances")
+    assert len(trends.get("vega_lite_chart")) == 2
+    assert "par tranche de 5 minutes" in texts(trends.caption)
+    assert frame_with(trends, "Étape")["Étape"].tolist()[0] == "Imprimées"
 
     app.session_state["language"] = "en"  # as the sidebar's switch leaves it after a reload
     app.run()

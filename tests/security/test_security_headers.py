@@ -83,6 +83,7 @@ def test_the_signed_in_board_and_its_charts_work_under_the_policy(
     errors, outside = watch(page)
     sign_in(page, board_url, network.coordinator, "Tableau de production")
     page.get_by_text("Mis à jour à").first.wait_for(timeout=STREAMLIT_MS)
+    page.get_by_role("tab", name="Tendances").click()
     page.locator(
         "[data-testid='stVegaLiteChart'] canvas, [data-testid='stVegaLiteChart'] svg"
     ).first.wait_for(timeout=STREAMLIT_MS)
