@@ -730,52 +730,21 @@ def pauses_and_holidays(makers: list[dict], printers: list[dict], pauses: list[d
     draw_pause_section(api, section, pauses)
 
 
-def load_all(reads: dict[str, tuple[str, dict[str, Any]]]) -> dict[str, Any]:
-    """Every GET answer the page needs, read at once; the page stops after showing why
-    when the service refuses one."""
+def load_all(reads: dict[str, tuple[str, dict[str, Any]]], problems: Any) -> dict[str, Any]:
+    """Every GET answer the page needs, read at once; the page stops after showing why,
+    in `problems`, when the service refuses one."""
     answers = api.get_many(reads)
     for answer in answers.values():
         if isinstance(answer, ApiError):
-            show_api_error(answer)
+            with problems:
+                show_api_error(answer)
             st.stop()
     return answers
 
 
 st.title(t("hub.title"))
 st.caption(t("hub.intro"))
-
-answers = load_all(
-    {
-        "makers": ("/makers", {}),
-        "products": ("/products", {}),
-        "parts": ("/parts", {}),
-        "batches": ("/batches", {}),
-        "open_orders": ("/orders", {"status": "open"}),
-        "centres": ("/accounts", {"role": "health_centre"}),
-        "hand_ins": ("/hand-ins", {}),
-        "stock": ("/stock", {}),
-        "filament": ("/filament", {}),
-        "printers": ("/printers", {}),
-        "pauses": ("/pauses", {}),
-    }
-)
-makers, products, parts, batches, open_orders, centres, hand_ins = (
-    answers[name]
-    for name in ("makers", "products", "parts", "batches", "open_orders", "centres", "hand_ins")
-)
-product_names = board_views.product_names(products, language)
-centre_names = {centre["id"]: centre["name"] for centre in centres}
-
-
-def order_choices(step: str, orders: list[dict]) -> tuple[dict[int, dict], dict[int, str]]:
-    """The orders a step's form offers, by id, and their labels."""
-    by_id = {order["id"]: order for order in orders}
-    labels = {
-        order["id"]: hub_views.order_label(order, language, product_names, centre_names, step)
-        for order in orders
-    }
-    return by_id, labels
-
+problems = st.container()  # where a refused read is said, above the tabs
 
 tabs = st.tabs(
     [
@@ -796,8 +765,45 @@ tabs = st.tabs(
         )
     ]
 )
+# The first tab reads nothing: it is drawn, with what its last sending said, before the
+# page waits for the service's answers that the other tabs need.
 with tabs[0]:
     record_donation()
+
+answers = load_all(
+    {
+        "makers": ("/makers", {}),
+        "products": ("/products", {}),
+        "parts": ("/parts", {}),
+        "batches": ("/batches", {}),
+        "open_orders": ("/orders", {"status": "open"}),
+        "centres": ("/accounts", {"role": "health_centre"}),
+        "hand_ins": ("/hand-ins", {}),
+        "stock": ("/stock", {}),
+        "filament": ("/filament", {}),
+        "printers": ("/printers", {}),
+        "pauses": ("/pauses", {}),
+    },
+    problems,
+)
+makers, products, parts, batches, open_orders, centres, hand_ins = (
+    answers[name]
+    for name in ("makers", "products", "parts", "batches", "open_orders", "centres", "hand_ins")
+)
+product_names = board_views.product_names(products, language)
+centre_names = {centre["id"]: centre["name"] for centre in centres}
+
+
+def order_choices(step: str, orders: list[dict]) -> tuple[dict[int, dict], dict[int, str]]:
+    """The orders a step's form offers, by id, and their labels."""
+    by_id = {order["id"]: order for order in orders}
+    labels = {
+        order["id"]: hub_views.order_label(order, language, product_names, centre_names, step)
+        for order in orders
+    }
+    return by_id, labels
+
+
 with tabs[1]:
     record_collection(makers, hand_ins)
 with tabs[2]:
