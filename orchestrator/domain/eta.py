@@ -23,7 +23,7 @@ from __future__ import annotations
 import heapq
 import math
 import statistics
-from bisect import bisect_right
+from bisect import bisect_left, bisect_right, insort
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
@@ -177,7 +177,8 @@ def play(
         p.printer.printer_id: hours_cache.setdefault(p.hours, OpenTimes(p.hours, now, zone))
         for p in fleet
     }
-    remaining = {job.job_id: job for job in sorted(jobs, key=lambda job: job.rank)}
+    remaining = {job.job_id: job for job in jobs}
+    ranks = sorted(job.rank for job in jobs)  # the queue's order; a rank ends with the job's id
     parts = {job.part_key for job in jobs}
     queued_left = set(remaining)  # the queued jobs with copies not handed out yet
     source: dict[int, int] = {}  # a split job's rest -> the job it was split from
@@ -201,15 +202,16 @@ def play(
             while to_come and to_come[-1][0] <= t:
                 job = to_come.pop()[1]
                 remaining[job.job_id] = job
+                insort(ranks, job.rank)
                 parts.add(job.part_key)
-            remaining = dict(sorted(remaining.items(), key=lambda each: each[1].rank))
             queue_version += 1
         if not queued_left or t > horizon:
             break
         while unloads and unloads[0][0] <= t:
             load[heapq.heappop(unloads)[1]] -= 1
         free: dict[int, tuple[FleetPrinter, FreePrinter]] = {}
-        waits: list[float] = [to_come[-1][0]] if to_come else []
+        waits: list[float] = []
+        idle = False  # a printer open and free took nothing: a job to come may be for it
         for member in fleet:
             printer_id = member.printer.printer_id
             hours = opens[printer_id]
@@ -225,16 +227,18 @@ def play(
             elif resumes is not None:
                 waits.append(resumes)
             elif window is None or window <= refused_length:
+                idle = idle or window is not None
                 waits.append(hours.next_longer(t, max(refused_length, 0.0)))
             else:
                 free[printer_id] = (member, replace(member.printer, window_left_s=window))
         if free:
             round_version = queue_version
-            head = claimed(remaining.values(), parts, len(free))
+            head = claimed((remaining[rank[-1]] for rank in ranks), parts, len(free))
             offered = [printer for _member, printer in free.values()]
             for decision in dispatch_round(head, offered, whole_plate, part_of_plate, load):
                 member, printer = free.pop(decision.printer_id)
                 job = remaining.pop(decision.job_id)
+                del ranks[bisect_left(ranks, job.rank)]
                 origin = source.pop(job.job_id, job.job_id)
                 copies = min(capacity(job.part_key, printer.profile), decision.copies or job.copies)
                 end = t + decision.expected_seconds * pace
@@ -250,18 +254,21 @@ def play(
                     source[next_id] = origin
                     next_id += 1
                     remaining[rest.job_id] = rest
-                    remaining = dict(sorted(remaining.items(), key=lambda each: each[1].rank))
+                    insort(ranks, rest.rank)
                 else:
                     queued_left.discard(origin)
             for printer_id, (_member, printer) in free.items():
                 refusals[printer_id] = (round_version, printer.window_left_s)
                 waits.append(opens[printer_id].next_longer(t, printer.window_left_s))
+                idle = True
+        if to_come and idle:  # otherwise the next printer to free up finds what came by then
+            waits.append(to_come[-1][0])
         later = [wait for wait in waits if t < wait < math.inf]
         if not later:
             break
         t = min(later)
-    queued = {job.job_id for job in jobs}
-    return {job_id: end for job_id, end in ends.items() if job_id in queued - queued_left}
+    handed_out = {job.job_id for job in jobs} - queued_left
+    return {job_id: end for job_id, end in ends.items() if job_id in handed_out}
 
 
 def expected_demand(
