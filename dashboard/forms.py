@@ -156,20 +156,19 @@ def submit(
     failure_heading: str,
     describe: Callable[[Any], str],
     method: FormMethod = "POST",
-) -> Outcome:
+) -> None:
     """POST once, or PATCH (`send_form`), from the form's `on_click`. On success, empty
     the form and keep `describe(answer)` for it; on refusal, keep the service's reason
     under `failure_heading` and leave the form as it was typed."""
     outcome = send_form(api, form, path, payload, method)
     if outcome.error is not None:
         remember_refusal(form, outcome.error, failure_heading)
-        return outcome
+        return
     messages = [describe(outcome.answer)]
     if outcome.repeated:
         messages.append(t("hub.replayed"))
     clear_form(form)
     remember_outcome(form, *messages)
-    return outcome
 
 
 def entered(key: str) -> Any:

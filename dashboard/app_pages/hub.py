@@ -8,6 +8,7 @@ from datetime import date
 from typing import Any
 
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
 from dashboard import board_views, filament_views, hub_views, pause_views
 from dashboard.account import signed_in_api
@@ -730,7 +731,9 @@ def pauses_and_holidays(makers: list[dict], printers: list[dict], pauses: list[d
     draw_pause_section(api, section, pauses)
 
 
-def load_all(reads: dict[str, tuple[str, dict[str, Any]]], problems: Any) -> dict[str, Any]:
+def load_all(
+    reads: dict[str, tuple[str, dict[str, Any]]], problems: DeltaGenerator
+) -> dict[str, Any]:
     """Every GET answer the page needs, read at once; the page stops after showing why,
     in `problems`, when the service refuses one."""
     answers = api.get_many(reads)
