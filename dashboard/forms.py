@@ -9,10 +9,11 @@ nothing.
 
 A form is sent from its submit button's `on_click` (and a lone button acts from its own):
 Streamlit calls it at the start of the run that follows the press, before the page is
-drawn, so no press is lost to a run cut short by the next one (a fragment's refresh), and
-the page is drawn once, with the answer. A callback draws nothing: what it has to say
-(done, refused, fields missing) is kept for the form, and `show_outcome` shows it where the
-form is drawn. Its fields are read from `st.session_state` by the widgets' keys.
+drawn, so a press does not depend on that run reaching the form (a fragment's refresh can
+cut it short), and the page is drawn once, with the answer. A callback draws nothing:
+what it has to say (done, refused, fields missing) is kept for the form, and
+`show_outcome` shows it where the form is drawn. Its fields are read from
+`st.session_state` by the widgets' keys.
 
 A form's fields get their starting values from `starting_values`, not from the widgets'
 `value=`: on first draw, and again after a success (`clear_form`), so that nobody sends
