@@ -8,8 +8,10 @@ Two networks, each measured the same way:
 - a big network: 1,000 printers and 10,000 jobs written straight into SQLite (as
   `board_render.py` seeds it), `makerline serve` and `makerline board` against it.
 
-Each run opens a fresh browser context per role and signs in (the server's `/signin`
-form when the web app has one, Streamlit's sign-in page otherwise), then opens each of
+Each run opens a fresh browser context per role (an empty cache: a first visit) and
+signs in (the server's `/signin` form when the web app has one, Streamlit's sign-in page
+otherwise), pressing Enter once the sign-in page has fetched what it asks the browser to
+fetch (network idle), as it would while a person types their token; then it opens each of
 the role's pages from the sidebar and submits one form per role. A page is *filled*
 when, with no element of the page before it left on screen (`data-stale`) and no grey
 placeholder (`stSkeleton`):
@@ -312,7 +314,8 @@ def sign_in(tab: RoleTab, base: str, token: str, home: PageSpec) -> Sample:
     """Sign in; the sample runs from the submit to the home page filled."""
     page = tab.page
     if has_signin_form(base):
-        page.goto(f"{base}/signin")
+        # A person reads the page and types: by then it has fetched the app's files.
+        page.goto(f"{base}/signin", wait_until="networkidle")
         field_ = page.locator("input[name=token]")
         field_.fill(token)
         submit: Callable[[], None] = lambda: field_.press("Enter")  # noqa: E731

@@ -59,24 +59,54 @@ def inline_script_hashes(html: str) -> str:
 
 STREAMLIT_PAGE = Path(streamlit.__file__).parent / "static" / "index.html"
 STREAMLIT_FILES = STREAMLIT_PAGE.parent / "static"
-# What the sign-in page has the browser fetch while the person types: the code and style
-# Streamlit's page loads first, then the parts it loads only when a page draws its first
-# table, chart, figure or choice list (2 MB of code the browser would fetch and compile
-# after the sign-in). Named by their stems: the file names carry Streamlit's build hash.
+# What the sign-in page has the browser fetch while the person types, so that the page
+# they sign in to opens from the browser's cache: the code and style Streamlit's page
+# loads first, the icon font its style asks for, then the parts Streamlit loads only when
+# a page first draws one of the elements makerline's pages use (Markdown, HTML, figures,
+# tables, fields, choice lists, buttons, charts), each with every module it imports.
+# Named by their stems: the file names carry Streamlit's build hash.
 LATER_PARTS = (
-    "DataFrame", "arrowFormatUtils", "Quiver", "recordbatch", "serialization",
-    "ArrowVegaLiteChart", "loadVegaEmbed", "embed", "vega-interpreter",
-    "Metric", "Selectbox", "NumberInput", "moment", "numbro",
+    "remark-emoji", "lib", "Html", "Metric", "DataFrame", "Selectbox", "TextInput",
+    "NumberInput", "DateInput", "TimeInput", "Checkbox", "Button", "TextArea", "Multiselect",
+    "ArrowVegaLiteChart", "loadVegaEmbed", "embed", "vega-interpreter", "moment",
 )  # fmt: skip
-FIRST_PARTS = re.compile(r'(?:src|href)="\./(static/[^"]+\.(?:js|css))"')
-STREAMLIT_ASSETS = tuple(
-    "/" + asset for asset in FIRST_PARTS.findall(STREAMLIT_PAGE.read_text())
-) + tuple(
-    f"/static/{path.relative_to(STREAMLIT_FILES).as_posix()}"
-    for stem in LATER_PARTS
-    for path in sorted(STREAMLIT_FILES.glob(f"*/{stem}.*.*"))
-    if path.suffix in (".js", ".css")
-)
+FIRST_PARTS = re.compile(r'(?:src|href)="\./(static/[^"]+\.(?:js|css|woff2))"')
+ICON_FONT = "MaterialSymbols-Rounded"
+STATIC_IMPORT = re.compile(r'(?:from|import)\s*"\./([^"]+\.js)"')
+
+
+def with_static_imports(modules: list[Path]) -> list[Path]:
+    """`modules` and every module they import statically, each once, in the order met:
+    what the browser fetches before it can run them."""
+    ordered: dict[Path, None] = {}
+    for root in modules:
+        waiting = [root]
+        while waiting:
+            module = waiting.pop(0)
+            if module in ordered:
+                continue
+            ordered[module] = None
+            waiting += [module.parent / name for name in STATIC_IMPORT.findall(module.read_text())]
+    return list(ordered)
+
+
+def streamlit_assets() -> tuple[str, ...]:
+    """The addresses of what the app's pages load, first parts first (see LATER_PARTS)."""
+    first = [
+        STREAMLIT_PAGE.parent / part for part in FIRST_PARTS.findall(STREAMLIT_PAGE.read_text())
+    ]
+    fonts = sorted(STREAMLIT_FILES.glob(f"media/{ICON_FONT}.*.woff2"))
+    later = [
+        module for stem in LATER_PARTS for module in sorted(STREAMLIT_FILES.glob(f"js/{stem}.*.js"))
+    ]
+    styles = [style for stem in LATER_PARTS for style in STREAMLIT_FILES.glob(f"css/{stem}.*.css")]
+    return tuple(
+        "/" + asset.relative_to(STREAMLIT_PAGE.parent).as_posix()
+        for asset in dict.fromkeys([*first, *fonts, *styles, *with_static_imports(later)])
+    )
+
+
+STREAMLIT_ASSETS = streamlit_assets()
 
 # Everything the app loads comes from this server: no image, font or connection leaves
 # it, so a name written as Markdown (`![](http://tracker/...)`) by a maker cannot make

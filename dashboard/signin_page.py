@@ -57,12 +57,16 @@ def duration_in_hours(hours: float, language: str) -> str:
 def preload_links(assets: Sequence[str]) -> str:
     """Links that have the browser fetch the app's code while the person types, so the
     page they sign in to opens from its cache."""
-    return "\n".join(
-        f'<link rel="modulepreload" crossorigin href="{escape(asset)}">'
-        if asset.endswith(".js")
-        else f'<link rel="preload" as="style" crossorigin href="{escape(asset)}">'
-        for asset in assets
-    )
+
+    def link(asset: str) -> str:
+        address = escape(asset)
+        if asset.endswith(".js"):
+            return f'<link rel="modulepreload" crossorigin href="{address}">'
+        if asset.endswith(".woff2"):
+            return f'<link rel="preload" as="font" type="font/woff2" crossorigin href="{address}">'
+        return f'<link rel="preload" as="style" crossorigin href="{address}">'
+
+    return "\n".join(link(asset) for asset in assets)
 
 
 def signin_page(

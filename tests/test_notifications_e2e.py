@@ -169,8 +169,14 @@ def test_a_finished_print_mails_its_maker_and_the_next_job_waits_for_the_clear(
         told = outbox(engine, MessageKind.BED_TO_CLEAR)
         assert [(m.channel, m.status) for m in told] == [(Channel.EMAIL, OutboxStatus.SENT)]
 
-        # Told, and not yet cleared: the printer takes no other job meanwhile.
-        assert printer_state(maker, printer_id) == "awaiting_clear"
+        # Told, and not yet cleared: the printer takes no other job meanwhile. (Its live
+        # state follows its status messages, and one sent while the print ended may come
+        # after the PrintDone event.)
+        wait_for(
+            lambda: printer_state(maker, printer_id) == "awaiting_clear",
+            30,
+            "the printer's live state to say its bed waits",
+        )
         others = [j for j in jobs(engine) if j.id != first.id]
         assert others and all(j.status == JobStatus.QUEUED for j in others)
         reminder = outbox(engine, MessageKind.BED_STILL_WAITING)

@@ -12,6 +12,7 @@ from playwright.sync_api import Page, expect
 
 from dashboard.i18n import ENGLISH, FRENCH
 from dashboard.session import LANGUAGE_COOKIE, SESSION_COOKIE
+from tests.browser.conftest import french, settle
 from tests.conftest import Network
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -130,3 +131,27 @@ def test_a_page_of_another_role_or_no_page_opens_the_persons_home(
     expect(page).to_have_url(re.compile(r"/(maker)?$"), timeout=STREAMLIT_MS)
     heading(page, "Mes imprimantes")
     expect(page.get_by_role("dialog")).to_have_count(0)
+
+
+FETCHED_FROM_THE_SERVER = """() => performance.getEntriesByType('resource')
+  .filter((entry) => new URL(entry.name).pathname.startsWith('/static/'))
+  .filter((entry) => entry.transferSize > 0)
+  .map((entry) => new URL(entry.name).pathname)"""
+
+
+@pytest.mark.parametrize(
+    ("role", "title_key"),
+    [("coordinator", "board.title"), ("maker", "maker.title"), ("centre", "centre.title")],
+)
+def test_the_home_page_opens_from_what_the_sign_in_page_fetched(
+    page: Page, board_url: str, network: Network, role: str, title_key: str
+) -> None:
+    """While a person types their token, the sign-in page has the browser fetch every
+    file the home page will need, the parts Streamlit loads only when an element is first
+    drawn included: after the sign-in, no code, style or font comes from the server."""
+    page.goto(f"{board_url}/signin", wait_until="networkidle")
+    type_token_and_press_enter(page, getattr(network, role))
+    heading(page, french(title_key))
+    settle(page)
+
+    assert page.evaluate(FETCHED_FROM_THE_SERVER) == []
