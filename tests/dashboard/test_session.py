@@ -152,6 +152,31 @@ def test_the_server_knows_the_apps_pages(server: ModuleType) -> None:
     assert all(Path(spec.file).stem == name for name, spec in PAGES.items())
 
 
+def test_a_preloaded_module_brings_what_it_imports_once_each(
+    server: ModuleType, tmp_path: Path
+) -> None:
+    modules = {
+        "Table.a1.js": 'import{t as e}from"./grid.b2.js";import"./style.c3.js";'
+        "const l=()=>import(`./editor.d4.js`);",
+        "grid.b2.js": 'import{x}from "./style.c3.js";export{x as t};',
+        "style.c3.js": "export const x=1;",
+        "editor.d4.js": 'import"./grid.b2.js";',
+    }
+    for name, text in modules.items():
+        (tmp_path / name).write_text(text)
+
+    found = server.with_static_imports([tmp_path / "Table.a1.js", tmp_path / "grid.b2.js"])
+
+    # A dynamic import (`import(...)`) is fetched only when its code runs: it is left out.
+    assert [path.name for path in found] == ["Table.a1.js", "grid.b2.js", "style.c3.js"]
+    # What the sign-in page asks for: Streamlit's first files, then a table's parts.
+    assets = list(server.STREAMLIT_ASSETS)
+    first_code = next(i for i, asset in enumerate(assets) if "/js/index." in asset)
+    table_code = next(i for i, asset in enumerate(assets) if "/js/DataFrame." in asset)
+    assert first_code < table_code
+    assert len(assets) == len(set(assets))
+
+
 @pytest.fixture
 def board(
     server: ModuleType, seal: SessionSeal, live_server: str, monkeypatch: pytest.MonkeyPatch
