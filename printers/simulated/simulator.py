@@ -362,6 +362,7 @@ class SimulatedPrinter:
         )
         elapsed = 0.0
         ending, reason = EventKind.PRINT_DONE, None
+        closed = False
         try:
             while elapsed < duration:
                 step = min(settings.status_interval_seconds, duration - elapsed)
@@ -378,8 +379,12 @@ class SimulatedPrinter:
                     self.publish_status()
         except asyncio.CancelledError:
             ending, reason = EventKind.PRINT_CANCELLED, "cancelled"
+        except GeneratorExit:
+            closed = True  # dropped with its event loop, which can run nothing more
+            raise
         finally:
-            self._print_ended(job_id, ending, reason)
+            if not closed:
+                self._print_ended(job_id, ending, reason)
 
     def _print_ended(self, job_id: str, ending: EventKind, reason: str | None) -> None:
         counters = self.simulation.counters

@@ -7,8 +7,9 @@ import resource
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -21,7 +22,7 @@ from printers.protocol.broker_auth import (
 )
 from printers.protocol.payloads import CommandPayload, encode_payload
 from printers.protocol.topics import commands_topic, status_topic
-from printers.simulated.simulator import SimulationSettings, run_simulation
+from printers.simulated.simulator import Simulation, SimulationSettings, run_simulation
 from tests.realparts import GcodeServer, Mosquitto, MqttRecorder, wait_for
 from tests.test_link import simulate
 
@@ -125,3 +126,27 @@ def run_jobs(service: MqttRecorder, url: str, sha: str, started: float) -> None:
     wait_for(lambda: count("BedCleared") == PRINTERS, 10, "every bed cleared")
     print(f"{PRINTERS} printers connected in {connected_in:.2f} s")
     assert count("PrintStarted") == PRINTERS
+
+
+def test_a_print_dropped_with_its_event_loop_tells_nothing() -> None:
+    """A print still under way when its event loop is closed (a simulator stopped without
+    cancelling its tasks) is dropped as it is: it cannot end, tell, or plan a bed clear on
+    a loop that can run nothing more."""
+    loop = asyncio.new_event_loop()
+
+    async def begin() -> tuple[Simulation, Coroutine[Any, Any, None], asyncio.Task[None]]:
+        simulation = Simulation(SimulationSettings(printers=1, broker_url="mqtt://127.0.0.1:9"))
+        printing = simulation.printers[0]._print("job-1", seconds=600.0)
+        task = loop.create_task(printing)
+        await asyncio.sleep(0)  # the print reaches its first wait
+        return simulation, printing, task
+
+    simulation, printing, task = loop.run_until_complete(begin())
+    loop.close()
+
+    printing.close()  # as the garbage collector does with a task its loop never finished
+
+    counters = simulation.counters
+    assert (counters.done, counters.failed, counters.cancelled) == (0, 0, 0)
+    assert simulation.printers[0].clear_task is None
+    assert not task.done()
