@@ -132,21 +132,30 @@ def test_a_print_dropped_with_its_event_loop_tells_nothing() -> None:
     """A print still under way when its event loop is closed (a simulator stopped without
     cancelling its tasks) is dropped as it is: it cannot end, tell, or plan a bed clear on
     a loop that can run nothing more."""
-    loop = asyncio.new_event_loop()
+    started: dict[str, Any] = {}
 
-    async def begin() -> tuple[Simulation, Coroutine[Any, Any, None], asyncio.Task[None]]:
+    async def begin() -> None:
         simulation = Simulation(SimulationSettings(printers=1, broker_url="mqtt://127.0.0.1:9"))
         printing = simulation.printers[0]._print("job-1", seconds=600.0)
-        task = loop.create_task(printing)
+        started["task"] = asyncio.get_running_loop().create_task(printing)
         await asyncio.sleep(0)  # the print reaches its first wait
-        return simulation, printing, task
+        started["simulation"], started["printing"] = simulation, printing
 
-    simulation, printing, task = loop.run_until_complete(begin())
-    loop.close()
+    def run_then_close_the_loop() -> None:
+        # In a thread of its own, as the simulator runs beside the tests' browser.
+        loop = asyncio.new_event_loop()
+        loop.run_until_complete(begin())
+        loop.close()
+
+    thread = threading.Thread(target=run_then_close_the_loop)
+    thread.start()
+    thread.join(timeout=10)
+    simulation: Simulation = started["simulation"]
+    printing: Coroutine[Any, Any, None] = started["printing"]
 
     printing.close()  # as the garbage collector does with a task its loop never finished
 
     counters = simulation.counters
     assert (counters.done, counters.failed, counters.cancelled) == (0, 0, 0)
     assert simulation.printers[0].clear_task is None
-    assert not task.done()
+    assert not started["task"].done()
