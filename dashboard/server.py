@@ -99,7 +99,9 @@ def streamlit_assets() -> tuple[str, ...]:
     later = [
         module for stem in LATER_PARTS for module in sorted(STREAMLIT_FILES.glob(f"js/{stem}.*.js"))
     ]
-    styles = [style for stem in LATER_PARTS for style in STREAMLIT_FILES.glob(f"css/{stem}.*.css")]
+    styles = [
+        style for stem in LATER_PARTS for style in sorted(STREAMLIT_FILES.glob(f"css/{stem}.*.css"))
+    ]
     return tuple(
         "/" + asset.relative_to(STREAMLIT_PAGE.parent).as_posix()
         for asset in dict.fromkeys([*first, *fonts, *styles, *with_static_imports(later)])
