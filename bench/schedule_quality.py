@@ -19,7 +19,8 @@ printers are free, a policy hands out jobs:
 Both give a paused printer nothing, as the dispatcher does.
 
 In the makerline run, each order's delivery is also forecast on its arrival as the service
-forecasts it (`eta.play`, from what the service knows then), and measured against the run.
+forecasts it (`eta.play`, from what the service knows then), and measured against the run;
+and forecast again told the orders really to come, which measures the model alone.
 
 `--reference` runs a small farm instead and sets both policies against an offline optimum
 (CP-SAT, `schedule_reference.py`) that knows every arrival and print time in advance.
@@ -523,6 +524,8 @@ class RunResult:
     jobs: int
     total_lateness_h: float = 0.0  # sum over orders of max(0, last plate's end - deadline)
     forecast: ForecastAccuracy | None = None  # of the forecasts at order time, when asked for
+    # The same forecasts told the orders really to come: the error of the model alone.
+    forecast_knowing_demand: ForecastAccuracy | None = None
 
 
 def deadline_s(order: SimOrder) -> float:
@@ -609,28 +612,26 @@ def forecast_completions(
     state: FarmState,
     now: float,
     overrun: str,
-    arrived: Sequence[SimJob] = (),
+    arriving: Sequence[tuple[float, QueuedJob]] = (),
 ) -> dict[int, float | None]:
     """Each order's forecast completion, in seconds from t = 0, as the service's forecast
     (`forecasts.delivery_forecasts`) gives it at `now`: the dispatcher played forward
     (`eta.play`) on the whole farm (every printer online) with the queue as it stands, the
-    bench's estimate table and plate capacity, the makers' load, and the demand expected
-    from the jobs of the orders `arrived` in the last day (`eta.expected_demand`). Its last
-    plate's end;
-    the bench counts no hub delay, so neither does this. None when a plate of the order is
-    given to no printer within the forecast's horizon. The orders' jobs must all be queued."""
+    bench's estimate table and plate capacity, the makers' load, and the jobs `arriving`
+    (seconds from now): the demand the service expects (`expected_demand`), or the orders
+    really to come (`demand_to_come`). Its last plate's end; the bench counts no hub delay,
+    so neither does this. None when a plate of the order is given to no printer within the
+    forecast's horizon. The orders' jobs must all be queued."""
     fleet = [fleet_printer(p, running.get(p.printer_id), state, now, overrun) for p in farm]
-    queued = [job.queued() for job in queue]
-    recent = [(now - job.arrival_s, job.queued()) for job in arrived]
     ends = eta.play(
-        queued,
+        [job.queued() for job in queue],
         fleet,
         estimate,
         plate_capacity,
         now=moment(now),
         zone=ZONE,
         maker_load=maker_load(state, now),
-        arriving=eta.expected_demand(recent, queued),
+        arriving=arriving,
     )
     completions: dict[int, float | None] = {}
     for order_id in order_ids:
@@ -638,6 +639,30 @@ def forecast_completions(
         known = [end for end in job_ends if end is not None]
         completions[order_id] = now + max(known) if known and len(known) == len(job_ends) else None
     return completions
+
+
+def expected_demand(
+    arrived: Sequence[SimJob], queue: Sequence[SimJob], now: float
+) -> list[tuple[float, QueuedJob]]:
+    """The demand the service expects at `now` (`eta.expected_demand`), from the jobs of
+    the orders `arrived` so far."""
+    recent = [(now - job.arrival_s, job.queued()) for job in arrived]
+    return eta.expected_demand(recent, [job.queued() for job in queue])
+
+
+def demand_to_come(
+    jobs: Sequence[SimJob], queue: Sequence[SimJob], now: float
+) -> list[tuple[float, QueuedJob]]:
+    """The jobs of the orders really to come after `now`, with when (seconds from now),
+    those due by the last queued job's date only, under negative ids: as
+    `eta.expected_demand` gives the demand it expects. What no forecast can know, for
+    measuring the forecast's model alone."""
+    latest = max((job.needed_by for job in queue), default=None)
+    return [
+        (job.arrival_s - now, replace(job.queued(), job_id=-job.job_id))
+        for job in jobs
+        if job.arrival_s > now and latest is not None and job.needed_by <= latest
+    ]
 
 
 @dataclass(frozen=True)
@@ -720,6 +745,8 @@ def simulate(
     idle = {p.printer_id for p in farm}
     running: dict[int, Plate] = {}
     predicted: dict[int, float | None] = {}  # order -> forecast completion, from t = 0
+    predicted_knowing: dict[int, float | None] = {}  # the same, told the orders to come
+    every_job = [job for order_jobs in jobs_of.values() for job in order_jobs]
     arrived: list[SimJob] = []  # every job of the orders come so far, as first made
     order_done: dict[int, float] = defaultdict(float)
     per_maker: dict[int, int] = {p.maker_id: 0 for p in farm}
@@ -750,8 +777,13 @@ def simulate(
                 del running[ref]
                 idle.add(ref)
         if forecast and new_orders:
+            expected = expected_demand(arrived, queue, now)
             predicted |= forecast_completions(
-                new_orders, farm, queue, running, state, now, overrun, arrived
+                new_orders, farm, queue, running, state, now, overrun, expected
+            )
+            to_come = demand_to_come(every_job, queue, now)
+            predicted_knowing |= forecast_completions(
+                new_orders, farm, queue, running, state, now, overrun, to_come
             )
         free = [
             by_id[i]
@@ -791,8 +823,9 @@ def simulate(
     met, lateness_h = order_outcomes(orders, order_done)
     counts = list(per_maker.values())
     accuracy = forecast_accuracy(orders, predicted, order_done) if forecast else None
+    knowing = forecast_accuracy(orders, predicted_knowing, order_done) if forecast else None
     return RunResult(
-        makespan / 3600, met, (min(counts), max(counts)), total_jobs, lateness_h, accuracy
+        makespan / 3600, met, (min(counts), max(counts)), total_jobs, lateness_h, accuracy, knowing
     )
 
 
@@ -1089,22 +1122,32 @@ def table(rows: Sequence[SeedRow]) -> str:
 def forecast_table(rows: Sequence[SeedRow]) -> str:
     """Per seed and mean: the forecasts at order time of the makerline run against its
     actual completions (`ForecastAccuracy`): median and 90th percentile relative error, the
-    share of orders done later than forecast, and the orders without a forecast."""
-    head = f"{'seed':>5} | {'median err':>10} {'p90 err':>8} {'later':>6} {'no forecast':>11}"
+    share of orders done later than forecast, and the orders without a forecast; then the
+    same forecasts told the orders really to come: the error of the model alone."""
+    head = (
+        f"{'seed':>5} | {'median err':>10} {'p90 err':>8} {'later':>6} {'no forecast':>11}"
+        f" | {'knowing the orders to come: median':>34} {'p90':>6}"
+    )
     lines = [head, "-" * len(head)]
-    accuracies = [(row.seed, row.results["makerline"].forecast) for row in rows]
-    known = [(seed, a) for seed, a in accuracies if a is not None and a.errors]
-    for seed, a in known:
-        lines.append(f"{seed:>5} | {a.median:>10.1%} {a.p90:>8.1%} {a.later:>6.0%} {a.missing:>11}")
-    if known:
-        median = statistics.mean(a.median for _seed, a in known)
-        p90 = statistics.mean(a.p90 for _seed, a in known)
-        later = statistics.mean(a.later for _seed, a in known)
-        missing = sum(a.missing for _seed, a in known)
-        lines += [
-            "-" * len(head),
-            f"{'mean':>5} | {median:>10.1%} {p90:>8.1%} {later:>6.0%} {missing:>11}",
-        ]
+    figures = []  # per seed: median, p90, later, missing; median, p90 knowing the demand
+    for row in rows:
+        result = row.results["makerline"]
+        a, k = result.forecast, result.forecast_knowing_demand
+        if a is not None and a.errors and k is not None and k.errors:
+            figures.append((row.seed, (a.median, a.p90, a.later, a.missing, k.median, k.p90)))
+
+    def line(label: str, f: Sequence[float]) -> str:
+        return (
+            f"{label:>5} | {f[0]:>10.1%} {f[1]:>8.1%} {f[2]:>6.0%} {f[3]:>11.0f}"
+            f" | {f[4]:>34.1%} {f[5]:>6.1%}"
+        )
+
+    lines += [line(str(seed), f) for seed, f in figures]
+    if figures:
+        columns = list(zip(*(f for _seed, f in figures), strict=True))
+        means = [statistics.mean(c) for c in columns]
+        means[3] = sum(columns[3])  # orders without a forecast: all seeds'
+        lines += ["-" * len(head), line("mean", means)]
     return "\n".join(lines)
 
 
