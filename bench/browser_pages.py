@@ -62,7 +62,7 @@ from typing import Any
 
 import httpx
 from board_render import APP, quiet_streamlit, seed_network
-from playwright.sync_api import Browser, BrowserContext, Page, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, sync_playwright
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from sqlmodel import Session, select
 
@@ -109,6 +109,13 @@ FILLED_JS = """
 CONFIRMED_JS = """
 (parts) => [...document.querySelectorAll('[data-testid="stAlert"], [data-testid="stToast"]')]
   .some((notice) => parts.every((part) => notice.innerText.includes(part)))
+"""
+
+# What the page shows instead, when a step never ends: its notices, toasts and exception.
+NOTICES_JS = """
+() => [...document.querySelectorAll(
+  '[data-testid="stAlert"], [data-testid="stToast"], [data-testid="stException"]')]
+  .map((notice) => notice.innerText.trim().slice(0, 200)).join(' | ') || '(no notice)'
 """
 
 
@@ -186,7 +193,8 @@ class Sample:
     heading_s: float | None = None
     first_frame_s: float | None = None
     frames_kb: float = 0.0
-    api_requests: list[str] = field(default_factory=list)
+    api_requests: list[str] = field(default_factory=list)  # "POST /api/v1/printers 201"
+    missed: str | None = None  # what the page showed instead, when it never filled or confirmed
 
 
 @dataclass
@@ -208,26 +216,37 @@ class Measures:
 
 
 class Frames:
-    """Every websocket message the page receives: (monotonic time, bytes)."""
+    """Every websocket message the page receives: (monotonic time, bytes); and the
+    browser console's errors and warnings: (monotonic time, text)."""
 
     def __init__(self, context: BrowserContext) -> None:
         self.received: list[tuple[float, int]] = []
+        self.console: list[tuple[float, str]] = []
         context.on("page", self.watch)
 
     def watch(self, page: Page) -> None:
         page.on("websocket", lambda ws: ws.on("framereceived", self.record))
+        page.on("console", self.note)
+        page.on("pageerror", lambda error: self.console.append((time.monotonic(), str(error))))
 
     def record(self, payload: str | bytes) -> None:
         self.received.append((time.monotonic(), len(payload)))
 
+    def note(self, message: ConsoleMessage) -> None:
+        if message.type in ("error", "warning"):
+            self.console.append((time.monotonic(), f"{message.type}: {message.text}"))
+
     def between(self, start: float, end: float) -> list[tuple[float, int]]:
         return [(at, size) for at, size in self.received if start <= at <= end]
+
+    def console_between(self, start: float, end: float) -> list[str]:
+        return [text for at, text in self.console if start <= at <= end]
 
 
 class ApiLog:
     """The API's access log: which requests arrived while a step ran."""
 
-    LINE = re.compile(r'"(GET|POST|PUT|PATCH|DELETE) (/api/v1\S*) HTTP')
+    LINE = re.compile(r'"(GET|POST|PUT|PATCH|DELETE) (/api/v1\S*) HTTP[^"]*" (\d{3})')
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -239,7 +258,7 @@ class ApiLog:
         with self.path.open("rb") as log:
             log.seek(offset)
             text = log.read().decode(errors="replace")
-        return [f"{method} {path}" for method, path in self.LINE.findall(text)]
+        return [f"{method} {path} {status}" for method, path, status in self.LINE.findall(text)]
 
 
 @dataclass
@@ -256,18 +275,24 @@ def timed(tab: RoleTab, start: Callable[[], None], done: Callable[[], None]) -> 
     offset = tab.api_log.offset()
     began = time.monotonic()
     start()
+    missed = None
     try:
         done()
         seconds = time.monotonic() - began
     except PlaywrightTimeout:
         seconds = WAIT_MS / 1000
+        missed = tab.page.evaluate(NOTICES_JS)
     ended = time.monotonic()
     frames = tab.frames.between(began, ended)
+    if missed is not None:
+        console = tab.frames.console_between(began, ended)
+        missed += f"; console: {' | '.join(console)[:1000] or 'nothing'}"
     return Sample(
         seconds=seconds,
         first_frame_s=frames[0][0] - began if frames else None,
         frames_kb=sum(size for _, size in frames) / 1000,
         api_requests=tab.api_log.since(offset),
+        missed=missed,
     )
 
 
@@ -739,6 +764,26 @@ def main() -> None:
     for name, measures in networks.items():
         print()
         print(breakdown(name, measures))
+    for line in misses(networks):
+        print(line)
+
+
+SHOWN_REQUESTS = 12
+
+
+def misses(networks: dict[str, Measures]) -> list[str]:
+    """Each step that never filled or confirmed: what the page showed instead, and the API
+    requests (with their status) that came meanwhile."""
+    lines = [
+        f"{name}, {step}: the page showed {sample.missed}; "
+        f"API, the first {SHOWN_REQUESTS} of {len(sample.api_requests)} requests meanwhile "
+        f"(the demo's own included): {', '.join(sample.api_requests[:SHOWN_REQUESTS])}"
+        for name, measures in networks.items()
+        for step, samples in measures.samples.items()
+        for sample in samples
+        if sample.missed is not None
+    ]
+    return ["", "not filled or confirmed within the wait:", *lines] if lines else []
 
 
 if __name__ == "__main__":
