@@ -481,7 +481,8 @@ def apptest_seconds(base: str, token: str, page_file: str, runs: int) -> float:
 
 def api_alone_seconds(base: str, token: str, requests: list[str], runs: int) -> float:
     """Median seconds to send a page's GETs again, alone, one after the other."""
-    paths = [request.split(" ", 1)[1] for request in requests if request.startswith("GET ")]
+    # Each request reads "GET /api/v1/... 200": its path is the second word.
+    paths = [request.split(" ")[1] for request in requests if request.startswith("GET ")]
     seconds = []
     with httpx.Client(headers={"Authorization": f"Bearer {token}"}, timeout=60) as http:
         for _ in range(runs):
